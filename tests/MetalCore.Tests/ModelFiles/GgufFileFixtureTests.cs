@@ -114,4 +114,20 @@ public sealed class GgufFileFixtureTests
         file.Dispose();
         Assert.Throws<ObjectDisposedException>(() => file.GetTensorPointer(tensor));
     }
+
+    [Test]
+    public void VocabularyOnlyFileOpensWithItsTokens()
+    {
+        using var file = GgufFile.Open(Fixtures.Require("tokenizers/ggml-vocab-gpt-2.gguf"));
+        var tokens = file.GetValue("tokenizer.ggml.tokens").AsStringArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(file.Tensors, Is.Empty);
+            Assert.That(tokens, Has.Length.EqualTo(50257));
+            // The fixture README: GPT-2 tokenizes "Hello world" as 15496 995.
+            Assert.That(tokens[15496], Is.EqualTo("Hello"));
+            Assert.That(tokens[995], Is.EqualTo("\u0120world"), "GPT-2 byte-level BPE spells a leading space as U+0120");
+            Assert.That(file.GetValue("tokenizer.ggml.model").AsString(), Is.EqualTo("gpt2"));
+        });
+    }
 }
