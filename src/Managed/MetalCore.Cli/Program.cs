@@ -1,1 +1,8 @@
-return 0;
+using System.CommandLine;
+using MetalCore.Cli;
+using MetalCore.Cli.Commands;
+
+var root = new RootCommand("MetalCore: fast local LLM token generation (Metal, CUDA, CPU).");
+root.Options.Add(CommonOptions.Verbose);
+root.Subcommands.Add(LogitsCommand.Create());
+return CommandRunner.Invoke(root, args);
