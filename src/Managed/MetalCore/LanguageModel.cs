@@ -25,25 +25,26 @@ public sealed record ModelLoadOptions
 /// </summary>
 public sealed class LanguageModel : IDisposable
 {
-    private readonly GgufFile _file;
+    private readonly GgufFile? _file;
     private readonly ComputeContext _context;
     private readonly OwnedTensors _weightsMemory;
     private readonly ModelWeights _weights;
 
-    private LanguageModel(GgufFile file, ComputeContext context, TransformerConfig config)
+    // Takes ownership of the file (if any), the context and the weights' memory.
+    private LanguageModel(GgufFile? file, ComputeContext context, TransformerConfig config, OwnedTensors weightsMemory, ModelWeights weights)
     {
         _file = file;
         _context = context;
         Config = config;
-        _weightsMemory = new OwnedTensors(context);
-        _weights = GgufModelReader.ReadWeights(file, config, context, _weightsMemory);
+        _weightsMemory = weightsMemory;
+        _weights = weights;
     }
 
     /// <summary>The model's shape.</summary>
     public TransformerConfig Config { get; }
 
-    /// <summary>The file it was loaded from.</summary>
-    public string FilePath => _file.FilePath;
+    /// <summary>The file it was loaded from, or a description of a synthetic model.</summary>
+    public string Source { get; private init; } = "";
 
     /// <summary>The backend in use.</summary>
     public ComputeBackend Backend => _context.Backend;
@@ -51,8 +52,8 @@ public sealed class LanguageModel : IDisposable
     /// <summary>The compute device.</summary>
     public string DeviceName => _context.DeviceName;
 
-    /// <summary>The GGUF file, for metadata such as the vocabulary.</summary>
-    public GgufFile File => _file;
+    /// <summary>The GGUF file, for metadata such as the vocabulary; null for a synthetic model.</summary>
+    public GgufFile? File => _file;
 
     internal ComputeContext Context => _context;
 
@@ -64,16 +65,44 @@ public sealed class LanguageModel : IDisposable
         options ??= new ModelLoadOptions();
         var file = GgufFile.Open(path);
         ComputeContext? context = null;
+        OwnedTensors? memory = null;
         try
         {
             var config = GgufModelReader.ReadConfig(file);
             context = ComputeContext.Create(options.Backend, options.Threads, options.HighPriority);
-            return new LanguageModel(file, context, config);
+            memory = new OwnedTensors(context);
+            var weights = GgufModelReader.ReadWeights(file, config, context, memory);
+            return new LanguageModel(file, context, config, memory, weights) { Source = file.FilePath };
         }
         catch
         {
+            memory?.Dispose();
             context?.Dispose();
             file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A model with random weights of the exact shape of a known model (see
+    /// <see cref="SyntheticShapes"/>) in one tensor type, built in memory: benchmarks run
+    /// anywhere without a download. Its outputs are meaningless; its speed is real.
+    /// </summary>
+    public static LanguageModel CreateSynthetic(string shape, GgmlType weightType, ModelLoadOptions? options = null, ulong seed = 1)
+    {
+        options ??= new ModelLoadOptions();
+        var config = SyntheticShapes.Get(shape);
+        var context = ComputeContext.Create(options.Backend, options.Threads, options.HighPriority);
+        var memory = new OwnedTensors(context);
+        try
+        {
+            var weights = SyntheticWeights.Create(config, weightType, context, memory, seed);
+            return new LanguageModel(null, context, config, memory, weights) { Source = $"synthetic {shape} {weightType}" };
+        }
+        catch
+        {
+            memory.Dispose();
+            context.Dispose();
             throw;
         }
     }
@@ -87,6 +116,6 @@ public sealed class LanguageModel : IDisposable
     {
         _weightsMemory.Dispose();
         _context.Dispose();
-        _file.Dispose();
+        _file?.Dispose();
     }
 }
