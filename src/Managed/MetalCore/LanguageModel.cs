@@ -57,6 +57,9 @@ public sealed class LanguageModel : IDisposable
 
     internal ComputeContext Context => _context;
 
+    /// <summary>Bytes of weights one decode step reads.</summary>
+    public double DecodeWeightBytes => _weights.DecodeBytes();
+
     /// <summary>Maps a GGUF model and prepares it on the chosen backend.</summary>
     /// <exception cref="ModelFileException">The file is not a valid or supported model.</exception>
     /// <exception cref="BackendUnavailableException">The backend is not available here.</exception>

@@ -29,4 +29,20 @@ internal sealed record ModelWeights
     public required TensorView Output { get; init; }
     /// <summary>Rope frequency factors uploaded to the device, or null.</summary>
     public TensorView? RopeFrequencyFactors { get; init; }
+
+    /// <summary>
+    /// Bytes of weights one decode step reads: every layer tensor, the output norm and
+    /// projection, and one embedding row (the whole embedding again only as the tied output).
+    /// </summary>
+    public double DecodeBytes()
+    {
+        static double Bytes(TensorView? t) => t is { } v ? (double)v.RowBytes * v.Rows : 0;
+        var total = Bytes(OutputNorm) + Bytes(Output) + TokenEmbedding.RowBytes;
+        foreach (var l in Layers)
+        {
+            total += Bytes(l.AttentionNorm) + Bytes(l.Query) + Bytes(l.Key) + Bytes(l.Value) + Bytes(l.Output)
+                + Bytes(l.QueryNorm) + Bytes(l.KeyNorm) + Bytes(l.FeedForwardNorm) + Bytes(l.Gate) + Bytes(l.Up) + Bytes(l.Down);
+        }
+        return total;
+    }
 }
