@@ -2,6 +2,7 @@ using MetalCore.ModelFiles;
 using MetalCore.ModelFiles.Gguf;
 using MetalCore.Models;
 using MetalCore.Runtime;
+using MetalCore.Tokenization;
 
 namespace MetalCore;
 
@@ -52,6 +53,9 @@ public sealed class LanguageModel : IDisposable
     /// <summary>The compute device.</summary>
     public string DeviceName => _context.DeviceName;
 
+    /// <summary>The model's tokenizer, built from the file's own vocabulary; null for a synthetic model.</summary>
+    public ITokenizer? Tokenizer { get; private init; }
+
     /// <summary>The GGUF file, for metadata such as the vocabulary; null for a synthetic model.</summary>
     public GgufFile? File => _file;
 
@@ -75,7 +79,11 @@ public sealed class LanguageModel : IDisposable
             context = ComputeContext.Create(options.Backend, options.Threads, options.HighPriority);
             memory = new OwnedTensors(context);
             var weights = GgufModelReader.ReadWeights(file, config, context, memory);
-            return new LanguageModel(file, context, config, memory, weights) { Source = file.FilePath };
+            return new LanguageModel(file, context, config, memory, weights)
+            {
+                Source = file.FilePath,
+                Tokenizer = TokenizerFactory.FromGguf(file),
+            };
         }
         catch
         {
