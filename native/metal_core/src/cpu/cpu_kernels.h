@@ -50,6 +50,13 @@ typedef struct mc_cpu_kernels {
 
     /* sum_i x[i]^2, accumulated in f32. */
     float (*sum_squares)(const float *x, int32_t n);
+
+    /* dst[i] = src[i] in dtype (f32, f16 or bf16; rounded to nearest, ties to even): a KV row. */
+    void (*store_row)(uint8_t *dst, int32_t dtype, const float *src, int32_t n);
+
+    /* x[i] = exp(x[i] - shift) for i < n, and returns their sum (attention's softmax). Within a
+     * few ulp of expf; exactly 0 where x[i] - shift < -87 (underflow) or is -inf. */
+    float (*exp_shift_sum)(float *x, int32_t n, float shift);
 } mc_cpu_kernels;
 
 /* The tables compiled into this library; those for another architecture return NULL. */
@@ -66,5 +73,10 @@ int32_t mc_scalar_argmax(const float *x, int32_t n, float *max);
 
 /* Converts n values of dtype (f32, f16, bf16) at src to f32. */
 void mc_scalar_load_row(float *dst, const uint8_t *src, int32_t dtype, int64_t n);
+void mc_scalar_store_row(uint8_t *dst, int32_t dtype, const float *src, int32_t n);
+
+/* The AVX2 versions of the kernels that AVX-512 does not improve on (x86-64 only). */
+void mc_avx2_store_row(uint8_t *dst, int32_t dtype, const float *src, int32_t n);
+float mc_avx2_exp_shift_sum(float *x, int32_t n, float shift);
 
 #endif /* METAL_CORE_CPU_KERNELS_H */

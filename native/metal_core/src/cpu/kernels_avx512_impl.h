@@ -460,4 +460,6 @@ static const mc_cpu_kernels avx512_kernels = {
     .axpy_rows = avx512_axpy_rows,
     .argmax = avx512_argmax,
     .sum_squares = avx512_sum_squares,
+    .store_row = mc_avx2_store_row,
+    .exp_shift_sum = mc_avx2_exp_shift_sum,
 };

@@ -56,6 +56,27 @@ void mc_scalar_load_row(float *dst, const uint8_t *src, int32_t dtype, int64_t n
     }
 }
 
+void mc_scalar_store_row(uint8_t *dst, int32_t dtype, const float *src, int32_t n) {
+    if (dtype == MC_DTYPE_F32) {
+        memcpy(dst, src, (size_t)n * sizeof(float));
+        return;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        uint16_t v = dtype == MC_DTYPE_F16 ? mc_f32_to_f16(src[i]) : mc_f32_to_bf16(src[i]);
+        memcpy(dst + 2 * (size_t)i, &v, sizeof v);
+    }
+}
+
+static float scalar_exp_shift_sum(float *x, int32_t n, float shift) {
+    float sum = 0.0f;
+    for (int32_t i = 0; i < n; i++) {
+        float v = x[i] - shift;
+        x[i] = v < -87.0f ? 0.0f : expf(v);
+        sum += x[i];
+    }
+    return sum;
+}
+
 static void scalar_matmul_quant(const mc_weight_view *w, int64_t row0, int rows,
                                 const mc_q8_rows *x, int tokens, float *tile, int tile_stride) {
     int block_bytes = mc_quant_block_bytes(w->dtype);
@@ -168,6 +189,8 @@ static const mc_cpu_kernels scalar_kernels = {
     .axpy_rows = scalar_axpy_rows,
     .argmax = mc_scalar_argmax,
     .sum_squares = scalar_sum_squares,
+    .store_row = mc_scalar_store_row,
+    .exp_shift_sum = scalar_exp_shift_sum,
 };
 
 const mc_cpu_kernels *mc_cpu_kernels_scalar(void) {

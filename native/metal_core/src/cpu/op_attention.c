@@ -81,11 +81,7 @@ void mc_cpu_op_attention(mc_cpu_exec *exec, const mc_op_desc *op) {
                 }
                 float new_max = fmaxf(s.max[g], block_max);
                 float rescale = expf(s.max[g] - new_max); /* 0 on the first block */
-                float block_sum = 0.0f;
-                for (int j = 0; j < count; j++) {
-                    s.scores[j] = expf(s.scores[j] - new_max);
-                    block_sum += s.scores[j];
-                }
+                float block_sum = exec->kernels->exp_shift_sum(s.scores, count, new_max);
                 if (rescale != 1.0f) {
                     for (int32_t i = 0; i < head_dim; i++) {
                         acc[i] *= rescale;
