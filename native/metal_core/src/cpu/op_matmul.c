@@ -1,12 +1,14 @@
 /* op_matmul.c — matmul, the fused Q/K/V projection and the fused gate/up + SiLU.
  *
- * Quantized weights: the activation rows are first quantized to 8-bit blocks (once per op,
- * shared by all threads), then the integer kernels run. Float weights (f32/f16/bf16) multiply
- * the f32 rows directly. Work items are chunks of output rows; one item covers all tokens,
- * `gemm_tile_tokens` at a time, so a chunk of weight rows is read from memory once per op and
- * reused from cache for every token (prompt processing), while a single token (decode) streams
- * each weight row exactly once. Results go through a per-thread tile so the epilogue (residual
- * add, which may alias out, or SiLU(gate) * up) reads its inputs before writing. */
+ * Quantized weights: the activation rows are first quantized to 8-bit blocks, then the integer
+ * kernels run. Many tokens are quantized once, shared by all threads (a barrier); a few (decode)
+ * are quantized by every thread into its own scratch, which costs less than the barrier. Float
+ * weights (f32/f16/bf16) multiply the f32 rows directly. Work items are chunks of output rows; one
+ * item covers all tokens, `gemm_tile_tokens` at a time, so a chunk of weight rows is read from
+ * memory once per op and reused from cache for every token (prompt processing), while a single
+ * token (decode) streams each weight row exactly once. Results go through a per-thread tile so the
+ * epilogue (residual add, which may alias out, or SiLU(gate) * up) reads its inputs before writing.
+ */
 #include "cpu_backend.h"
 
 #include <math.h>
@@ -60,7 +62,24 @@ static int tile_tokens(const mc_cpu_tunables *tunables, int tokens) {
     return tokens < tunables->gemm_tile_tokens ? tokens : tunables->gemm_tile_tokens;
 }
 
-/* Layout of the quantized activations in the shared scratch. */
+/* At most this many activation values are quantized by every thread for itself. */
+#define PRIVATE_QUANTIZATION_VALUES 8192
+
+static int private_quantization(int tokens, int64_t k) {
+    return (int64_t)tokens * k <= PRIVATE_QUANTIZATION_VALUES;
+}
+
+static size_t q8_bytes(int tokens, int64_t k) {
+    return mc_cpu_align64((size_t)(mc_cpu_align64((size_t)k) * (size_t)tokens)) +
+           mc_cpu_align64(2 * sizeof(float) * (size_t)(k / MC_QK) * (size_t)tokens);
+}
+
+static size_t tile_bytes(const mc_cpu_tunables *tunables, int tokens) {
+    size_t tile = (size_t)rows_per_task(tunables, tokens) * (size_t)tile_tokens(tunables, tokens);
+    return mc_cpu_align64(tile * sizeof(float));
+}
+
+/* Layout of the quantized activations in a scratch area. */
 static mc_q8_rows q8_layout(uint8_t *scratch, int tokens, int64_t k) {
     mc_q8_rows rows;
     rows.blocks = k / MC_QK;
@@ -75,13 +94,14 @@ mc_cpu_scratch_need mc_cpu_matmul_scratch(const mc_cpu_tunables *tunables, const
     matmul_parts p = parts_of(op);
     int tokens = p.x->rows;
     int64_t k = p.x->cols;
-    mc_cpu_scratch_need need = {0, 0};
+    mc_cpu_scratch_need need = {0, tile_bytes(tunables, tokens) * (p.gate_up ? 2 : 1)};
     if (mc_dtype_is_quantized(p.w[0]->dtype)) {
-        need.shared = mc_cpu_align64((size_t)(mc_cpu_align64((size_t)k) * (size_t)tokens)) +
-                      mc_cpu_align64(2 * sizeof(float) * (size_t)(k / MC_QK) * (size_t)tokens);
+        if (private_quantization(tokens, k)) {
+            need.per_thread += q8_bytes(tokens, k);
+        } else {
+            need.shared = q8_bytes(tokens, k);
+        }
     }
-    size_t tile = (size_t)rows_per_task(tunables, tokens) * (size_t)tile_tokens(tunables, tokens);
-    need.per_thread = mc_cpu_align64(tile * sizeof(float)) * (p.gate_up ? 2 : 1);
     return need;
 }
 
@@ -140,15 +160,29 @@ void mc_cpu_op_matmul(mc_cpu_exec *exec, const mc_op_desc *op) {
     const int tokens = p.x->rows;
     const int64_t k = p.x->cols;
     const int quantized = mc_dtype_is_quantized(p.w[0]->dtype);
-    mc_q8_rows q8 = q8_layout(exec->scratch_shared, tokens, k);
+    float *tile = (float *)exec->scratch_thread;
+    const size_t tile_size = tile_bytes(tunables, tokens);
+    float *up = tile + tile_size / sizeof(float);
+    uint8_t *after_tiles = exec->scratch_thread + tile_size * (p.gate_up ? 2 : 1);
 
-    if (quantized) { /* phase 1: quantize the activation rows */
+    mc_q8_rows q8;
+    if (quantized && private_quantization(tokens, k)) { /* phase 1, alone */
+        q8 = q8_layout(after_tiles, tokens, k);
+        for (int t = 0; t < tokens; t++) {
+            exec->kernels->quantize_row_q8((const float *)mc_cpu_row(p.x, t), k,
+                                           q8.q + t * q8.q_stride, q8.d + t * q8.blocks,
+                                           q8.ds + t * q8.blocks);
+        }
+    } else if (quantized) { /* phase 1, shared: quantize the activation rows */
+        q8 = q8_layout(exec->scratch_shared, tokens, k);
         for (int64_t t; (t = mc_pool_next_chunk(exec->pool)) < tokens;) {
             exec->kernels->quantize_row_q8((const float *)mc_cpu_row(p.x, t), k,
                                            q8.q + t * q8.q_stride, q8.d + t * q8.blocks,
                                            q8.ds + t * q8.blocks);
         }
         mc_pool_barrier(exec->pool);
+    } else {
+        memset(&q8, 0, sizeof q8);
     }
 
     /* Phase 2: work items = chunks of rows of each output, in order. */
@@ -159,8 +193,6 @@ void mc_cpu_op_matmul(mc_cpu_exec *exec, const mc_op_desc *op) {
         items[m] = (p.w[m]->rows + chunk - 1) / chunk;
         total += items[m];
     }
-    float *tile = (float *)exec->scratch_thread;
-    float *up = tile + mc_cpu_align64((size_t)chunk * (size_t)step * sizeof(float)) / sizeof(float);
     for (int64_t item; (item = mc_pool_next_chunk(exec->pool)) < total;) {
         int m = 0;
         while (item >= items[m]) {
