@@ -11,3 +11,7 @@ foreach(test_name test_cpu_matmul)
   target_link_libraries(${test_name} PRIVATE mc_test_support)
   add_test(NAME ${test_name} COMMAND ${test_name})
 endforeach()
+
+# bench_cpu: tok/s and bandwidth of the CPU backend on synthetic models (see the file).
+add_executable(bench_cpu "${MC_NATIVE_TESTS_DIR}/bench_cpu.c")
+target_link_libraries(bench_cpu PRIVATE metal_core Threads::Threads m)
