@@ -12,7 +12,7 @@ void mc_cpu_op_kv_append(mc_cpu_exec *exec, const mc_op_desc *op) {
                                  k_cache->rows)) {
         return;
     }
-    for (int64_t t; (t = mc_pool_next_chunk(exec->pool)) < k->rows;) {
+    for (int64_t t; (t = mc_cpu_next_item(exec, k->rows)) >= 0;) {
         int64_t row = mc_cpu_cache_row(positions, seq_ids, capacity, t);
         exec->kernels->store_row(mc_cpu_row(k_cache, row), k_cache->dtype,
                                  (const float *)mc_cpu_row(k, t), k->cols);

@@ -3,11 +3,12 @@
  * Quantized weights: the activation rows are first quantized to 8-bit blocks, then the integer
  * kernels run. Many tokens are quantized once, shared by all threads (a barrier); a few (decode)
  * are quantized by every thread into its own scratch, which costs less than the barrier. Float
- * weights (f32/f16/bf16) multiply the f32 rows directly. Work items are chunks of output rows; one
- * item covers all tokens, `gemm_tile_tokens` at a time, so a chunk of weight rows is read from
- * memory once per op and reused from cache for every token (prompt processing), while a single
- * token (decode) streams each weight row exactly once. Results go through a per-thread tile so the
- * epilogue (residual add, which may alias out, or SiLU(gate) * up) reads its inputs before writing.
+ * weights (f32/f16/bf16) multiply the f32 rows directly. Work items are chunks of output rows,
+ * claimed in shrinking shares (few claims, balanced ends); one item covers all tokens,
+ * `gemm_tile_tokens` at a time, so a chunk of weight rows is read from memory once per op and
+ * reused from cache for every token (prompt processing), while a single token (decode) streams each
+ * weight row exactly once. Results go through a per-thread tile so the epilogue (residual add,
+ * which may alias out, or SiLU(gate) * up) reads its inputs before writing.
  */
 #include "cpu_backend.h"
 
@@ -105,6 +106,11 @@ mc_cpu_scratch_need mc_cpu_matmul_scratch(const mc_cpu_tunables *tunables, const
     return need;
 }
 
+int mc_cpu_matmul_phases(const mc_op_desc *op) {
+    const mc_tensor *x = &op->t[0], *w = &op->t[1];
+    return mc_dtype_is_quantized(w->dtype) && !private_quantization(x->rows, x->cols) ? 2 : 1;
+}
+
 static mc_weight_view weight_view(const mc_tensor *w) {
     mc_weight_view view = {mc_cpu_row(w, 0), w->row_stride, w->dtype, w->cols};
     return view;
@@ -166,21 +172,19 @@ void mc_cpu_op_matmul(mc_cpu_exec *exec, const mc_op_desc *op) {
     uint8_t *after_tiles = exec->scratch_thread + tile_size * (p.gate_up ? 2 : 1);
 
     mc_q8_rows q8;
-    if (quantized && private_quantization(tokens, k)) { /* phase 1, alone */
+    int quantize_privately = quantized && private_quantization(tokens, k);
+    if (quantize_privately) { /* done below, once this thread has claimed work */
         q8 = q8_layout(after_tiles, tokens, k);
-        for (int t = 0; t < tokens; t++) {
-            exec->kernels->quantize_row_q8((const float *)mc_cpu_row(p.x, t), k,
-                                           q8.q + t * q8.q_stride, q8.d + t * q8.blocks,
-                                           q8.ds + t * q8.blocks);
-        }
     } else if (quantized) { /* phase 1, shared: quantize the activation rows */
         q8 = q8_layout(exec->scratch_shared, tokens, k);
-        for (int64_t t; (t = mc_pool_next_chunk(exec->pool)) < tokens;) {
+        for (int64_t t; (t = mc_cpu_next_item(exec, tokens)) >= 0;) {
             exec->kernels->quantize_row_q8((const float *)mc_cpu_row(p.x, t), k,
                                            q8.q + t * q8.q_stride, q8.d + t * q8.blocks,
                                            q8.ds + t * q8.blocks);
         }
-        mc_pool_barrier(exec->pool);
+        if (!mc_cpu_end_phase(exec)) {
+            return;
+        }
     } else {
         memset(&q8, 0, sizeof q8);
     }
@@ -193,20 +197,32 @@ void mc_cpu_op_matmul(mc_cpu_exec *exec, const mc_op_desc *op) {
         items[m] = (p.w[m]->rows + chunk - 1) / chunk;
         total += items[m];
     }
-    for (int64_t item; (item = mc_pool_next_chunk(exec->pool)) < total;) {
-        int m = 0;
-        while (item >= items[m]) {
-            item -= items[m++];
-        }
-        int64_t row0 = item * chunk;
-        int rows = (int)(p.w[m]->rows - row0 < chunk ? p.w[m]->rows - row0 : chunk);
-        for (int t0 = 0; t0 < tokens; t0 += step) {
-            int count = tokens - t0 < step ? tokens - t0 : step;
-            multiply(exec, &p, p.w[m], &q8, row0, rows, t0, count, tile);
-            if (p.gate_up) {
-                multiply(exec, &p, p.w[1], &q8, row0, rows, t0, count, up);
+    int64_t count;
+    for (int64_t first; (first = mc_cpu_claim(exec, total, &count)), count > 0;) {
+        if (quantize_privately) { /* x is final: this op's phase is running */
+            for (int t = 0; t < tokens; t++) {
+                exec->kernels->quantize_row_q8((const float *)mc_cpu_row(p.x, t), k,
+                                               q8.q + t * q8.q_stride, q8.d + t * q8.blocks,
+                                               q8.ds + t * q8.blocks);
             }
-            store_tile(&p, m, row0, rows, t0, count, tile, up);
+            quantize_privately = 0;
+        }
+        for (int64_t claimed = first; claimed < first + count; claimed++) {
+            int m = 0;
+            int64_t item = claimed;
+            while (item >= items[m]) {
+                item -= items[m++];
+            }
+            int64_t row0 = item * chunk;
+            int rows = (int)(p.w[m]->rows - row0 < chunk ? p.w[m]->rows - row0 : chunk);
+            for (int t0 = 0; t0 < tokens; t0 += step) {
+                int span = tokens - t0 < step ? tokens - t0 : step;
+                multiply(exec, &p, p.w[m], &q8, row0, rows, t0, span, tile);
+                if (p.gate_up) {
+                    multiply(exec, &p, p.w[1], &q8, row0, rows, t0, span, up);
+                }
+                store_tile(&p, m, row0, rows, t0, span, tile, up);
+            }
         }
     }
 }

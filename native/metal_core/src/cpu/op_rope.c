@@ -19,7 +19,7 @@ void mc_cpu_op_rope(mc_cpu_exec *exec, const mc_op_desc *op) {
     const float *factors = op->t[2].buffer != NULL ? (const float *)mc_cpu_row(&op->t[2], 0) : NULL;
     /* cos in [0, half), sin in [half, rope_dims) of this thread's scratch. */
     float *cosines = (float *)exec->scratch_thread, *sines = cosines + half;
-    for (int64_t t; (t = mc_pool_next_chunk(exec->pool)) < x->rows;) {
+    for (int64_t t; (t = mc_cpu_next_item(exec, x->rows)) >= 0;) {
         double position = (double)mc_cpu_i32(positions, t);
         for (int32_t i = 0; i < half; i++) {
             double angle = position * pow((double)op->f[0], -2.0 * i / rope_dims);

@@ -5,7 +5,12 @@
  * Spinning keeps a step's hundreds of op boundaries at a fraction of a microsecond on idle
  * cores; sleeping matters when the machine has fewer free cores than the pool has threads:
  * a waiter that kept spinning (or yielding) would take the core from the very thread it waits
- * for. Whoever changes a word that others may sleep on wakes them if any sleeps. */
+ * for. Whoever changes a word that others may sleep on wakes them if any sleeps.
+ *
+ * Phases: `claim` holds the current phase in its high 32 bits and the next unclaimed item in its
+ * low 32 bits, so a claim made by a thread that is a phase behind fails instead of taking an
+ * item of the next phase. The thread whose report completes a phase's items clears `done`,
+ * moves `claim` and then `phase` on (release), and wakes the sleepers. */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* syscall(SYS_gettid) */
 #endif
@@ -54,9 +59,10 @@ struct mc_pool {
     alignas(64) atomic_uint pending; /* workers still running the current task */
 
     /* Hot counters on their own cache lines so that spinning readers do not slow writers. */
-    alignas(64) atomic_uint arrived;
+    alignas(64) _Atomic uint64_t claim;
+    alignas(64) atomic_int_fast64_t done;
     alignas(64) atomic_uint phase;
-    alignas(64) atomic_int_fast64_t chunk;
+    atomic_int abort;
 };
 
 typedef struct worker_start {
@@ -70,12 +76,13 @@ static uint64_t now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Returns once *word != value (or the pool stops): spins, then sleeps. */
+/* Returns once *word != value (or the pool stops, or the task is aborted): spins, then sleeps. */
 static void wait_while_equal(mc_pool *pool, atomic_uint *word, unsigned value) {
     uint64_t limit = (uint64_t)atomic_load_explicit(&pool->spin_us, memory_order_relaxed) * 1000u;
     uint64_t start = 0;
     for (unsigned i = 0;; i++) {
-        if (atomic_load_explicit(word, memory_order_acquire) != value) {
+        if (atomic_load_explicit(word, memory_order_acquire) != value ||
+            atomic_load_explicit(&pool->abort, memory_order_relaxed)) {
             return;
         }
         CPU_RELAX();
@@ -93,7 +100,7 @@ static void wait_while_equal(mc_pool *pool, atomic_uint *word, unsigned value) {
      * take once this thread waits on the condition). */
     pthread_mutex_lock(&pool->mutex);
     atomic_fetch_add(&pool->sleepers, 1);
-    while (atomic_load(word) == value && !atomic_load(&pool->stop)) {
+    while (atomic_load(word) == value && !atomic_load(&pool->stop) && !atomic_load(&pool->abort)) {
         pthread_cond_wait(&pool->wake, &pool->mutex);
     }
     atomic_fetch_sub(&pool->sleepers, 1);
@@ -203,7 +210,11 @@ void mc_pool_set_spin_us(mc_pool *pool, int microseconds) {
 }
 
 void mc_pool_run(mc_pool *pool, mc_pool_task task, void *argument) {
-    atomic_store_explicit(&pool->chunk, 0, memory_order_relaxed);
+    /* Every thread has left the previous task: the phase state starts afresh. */
+    atomic_store_explicit(&pool->claim, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool->phase, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool->abort, 0, memory_order_relaxed);
     if (pool->threads == 1) {
         task(argument, 0, 1);
         return;
@@ -219,24 +230,55 @@ void mc_pool_run(mc_pool *pool, mc_pool_task task, void *argument) {
     }
 }
 
-void mc_pool_barrier(mc_pool *pool) {
-    if (pool->threads == 1) {
-        atomic_store_explicit(&pool->chunk, 0, memory_order_relaxed);
-        return;
-    }
-    unsigned phase = atomic_load_explicit(&pool->phase, memory_order_acquire);
-    if (atomic_fetch_add_explicit(&pool->arrived, 1, memory_order_acq_rel) ==
-        (unsigned)pool->threads - 1) {
-        /* Last to arrive: everyone has finished claiming chunks of this phase. */
-        atomic_store_explicit(&pool->arrived, 0, memory_order_relaxed);
-        atomic_store_explicit(&pool->chunk, 0, memory_order_relaxed);
-        atomic_store(&pool->phase, phase + 1);
-        notify(pool);
-        return;
-    }
-    wait_while_equal(pool, &pool->phase, phase);
+uint32_t mc_pool_phase(mc_pool *pool) {
+    return atomic_load_explicit(&pool->phase, memory_order_acquire);
 }
 
-int64_t mc_pool_next_chunk(mc_pool *pool) {
-    return atomic_fetch_add_explicit(&pool->chunk, 1, memory_order_relaxed);
+int64_t mc_pool_claim(mc_pool *pool, uint32_t phase, int64_t total, int64_t want, int64_t *count) {
+    uint64_t seen = atomic_load_explicit(&pool->claim, memory_order_acquire);
+    for (;;) {
+        int64_t next = (int64_t)(seen & 0xffffffffu);
+        if ((uint32_t)(seen >> 32) != phase || next >= total) {
+            *count = 0;
+            return next;
+        }
+        int64_t take = want > 0 ? want : (total - next) / (2 * (int64_t)pool->threads);
+        take = take < 1 ? 1 : (take > total - next ? total - next : take);
+        if (atomic_compare_exchange_weak_explicit(&pool->claim, &seen, seen + (uint64_t)take,
+                                                  memory_order_acquire, memory_order_acquire)) {
+            *count = take;
+            return next;
+        }
+    }
+}
+
+void mc_pool_finish(mc_pool *pool, uint32_t phase, int64_t total, int64_t count) {
+    if (atomic_fetch_add_explicit(&pool->done, count, memory_order_acq_rel) + count != total) {
+        return;
+    }
+    /* The last items of the phase: no thread touches `done` before it claims in the next one. */
+    atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool->claim, (uint64_t)(phase + 1) << 32, memory_order_release);
+    atomic_store(&pool->phase, phase + 1);
+    notify(pool);
+}
+
+int mc_pool_wait_phase(mc_pool *pool, uint32_t phase) {
+    if (pool->threads > 1) {
+        wait_while_equal(pool, &pool->phase, phase);
+    }
+    return !atomic_load(&pool->abort);
+}
+
+void mc_pool_abort(mc_pool *pool) {
+    atomic_store(&pool->abort, 1);
+    if (pool->threads > 1) {
+        pthread_mutex_lock(&pool->mutex);
+        pthread_cond_broadcast(&pool->wake);
+        pthread_mutex_unlock(&pool->mutex);
+    }
+}
+
+int mc_pool_aborted(mc_pool *pool) {
+    return atomic_load(&pool->abort);
 }
