@@ -76,13 +76,14 @@ static uint64_t now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Returns once *word != value (or the pool stops, or the task is aborted): spins, then sleeps. */
-static void wait_while_equal(mc_pool *pool, atomic_uint *word, unsigned value) {
+/* Returns once *word != value, or the pool stops, or (when `abortable`: a phase wait) the task
+ * is aborted: spins, then sleeps. */
+static void wait_while_equal(mc_pool *pool, atomic_uint *word, unsigned value, int abortable) {
     uint64_t limit = (uint64_t)atomic_load_explicit(&pool->spin_us, memory_order_relaxed) * 1000u;
     uint64_t start = 0;
     for (unsigned i = 0;; i++) {
         if (atomic_load_explicit(word, memory_order_acquire) != value ||
-            atomic_load_explicit(&pool->abort, memory_order_relaxed)) {
+            (abortable && atomic_load_explicit(&pool->abort, memory_order_relaxed))) {
             return;
         }
         CPU_RELAX();
@@ -100,7 +101,8 @@ static void wait_while_equal(mc_pool *pool, atomic_uint *word, unsigned value) {
      * take once this thread waits on the condition). */
     pthread_mutex_lock(&pool->mutex);
     atomic_fetch_add(&pool->sleepers, 1);
-    while (atomic_load(word) == value && !atomic_load(&pool->stop) && !atomic_load(&pool->abort)) {
+    while (atomic_load(word) == value && !atomic_load(&pool->stop) &&
+           !(abortable && atomic_load(&pool->abort))) {
         pthread_cond_wait(&pool->wake, &pool->mutex);
     }
     atomic_fetch_sub(&pool->sleepers, 1);
@@ -134,7 +136,7 @@ static void *worker_main(void *argument) {
     }
     unsigned seen = 0;
     for (;;) {
-        wait_while_equal(pool, &pool->generation, seen);
+        wait_while_equal(pool, &pool->generation, seen, 0);
         if (atomic_load(&pool->stop)) {
             return NULL;
         }
@@ -226,7 +228,7 @@ void mc_pool_run(mc_pool *pool, mc_pool_task task, void *argument) {
     notify(pool);
     task(argument, 0, pool->threads);
     for (unsigned left; (left = atomic_load_explicit(&pool->pending, memory_order_acquire)) != 0;) {
-        wait_while_equal(pool, &pool->pending, left);
+        wait_while_equal(pool, &pool->pending, left, 0);
     }
 }
 
@@ -265,7 +267,7 @@ void mc_pool_finish(mc_pool *pool, uint32_t phase, int64_t total, int64_t count)
 
 int mc_pool_wait_phase(mc_pool *pool, uint32_t phase) {
     if (pool->threads > 1) {
-        wait_while_equal(pool, &pool->phase, phase);
+        wait_while_equal(pool, &pool->phase, phase, 1);
     }
     return !atomic_load(&pool->abort);
 }
