@@ -22,7 +22,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+
+/* CPU time of the whole process (all threads), user + system, in seconds. */
+static double cpu_s(void) {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return (double)usage.ru_utime.tv_sec + (double)usage.ru_utime.tv_usec * 1e-6 +
+           (double)usage.ru_stime.tv_sec + (double)usage.ru_stime.tv_usec * 1e-6;
+}
 
 static double now_s(void) {
     struct timespec ts;
@@ -391,7 +400,7 @@ static int bench_model(int argc, char **argv) {
     mc_graph *step;
     CHECK(mc_graph_end(context, &step));
 
-    double prompt_rate[64], decode_rate[64];
+    double prompt_rate[64], decode_rate[64], decode_cpu[64];
     for (int r = -1; r < runs; r++) { /* run -1: warm-up */
         if (r == 0 && profile) {
             CHECK(mc_context_reset_stats(context));
@@ -406,7 +415,7 @@ static int bench_model(int argc, char **argv) {
         double start = now_s();
         forward(&m, prompt);
         CHECK(mc_context_synchronize(context));
-        double middle = now_s();
+        double middle = now_s(), middle_cpu = cpu_s();
         if (r == 0 && profile) {
             printf("prompt profile (%d tokens, one batch):\n", prompt);
             print_profile();
@@ -418,7 +427,7 @@ static int bench_model(int argc, char **argv) {
         }
         int32_t next;
         CHECK(mc_buffer_read(m.tokens.buffer, 0, &next, 4));
-        double end = now_s();
+        double end = now_s(), end_cpu = cpu_s();
         if (r == 0 && profile) {
             printf("decode profile (%d steps):\n", gen);
             print_profile();
@@ -426,9 +435,11 @@ static int bench_model(int argc, char **argv) {
         if (r >= 0) {
             prompt_rate[r] = prompt / (middle - start);
             decode_rate[r] = gen / (end - middle);
+            decode_cpu[r] = (end_cpu - middle_cpu) / gen * 1e3;
         }
     }
     summary p = summarize(prompt_rate, runs), d = summarize(decode_rate, runs);
+    summary busy = summarize(decode_cpu, runs);
     /* A decode step reads every weight once, except the embedding table (one row) which is
      * also the output projection, plus the KV cache up to the average position. */
     double kv_element = kv_dtype == MC_DTYPE_F32 ? 4.0 : 2.0;
@@ -437,8 +448,9 @@ static int bench_model(int argc, char **argv) {
     double step_bytes = (double)weight_bytes + kv_bytes;
     printf("%s %s, %d threads: prompt %.1f tok/s (%.1f..%.1f), decode %.2f tok/s (%.2f..%.2f)\n",
            s->name, argv[3], threads, p.median, p.low, p.high, d.median, d.low, d.high);
-    printf("decode reads %.1f MB per token -> %.2f GB/s at the median\n", step_bytes / 1e6,
-           step_bytes * d.median / 1e9);
+    printf("decode reads %.1f MB per token -> %.2f GB/s at the median; CPU time %.2f ms per token "
+           "(all threads; %.2f..%.2f)\n",
+           step_bytes / 1e6, step_bytes * d.median / 1e9, busy.median, busy.low, busy.high);
     mc_graph_destroy(step);
     free(ids);
     mc_context_destroy(context);

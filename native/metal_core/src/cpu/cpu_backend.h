@@ -112,7 +112,8 @@ void mc_cpu_op_kv_append(mc_cpu_exec *exec, const mc_op_desc *op);
 void mc_cpu_op_attention(mc_cpu_exec *exec, const mc_op_desc *op);
 void mc_cpu_op_argmax(mc_cpu_exec *exec, const mc_op_desc *op);
 
-mc_cpu_scratch_need mc_cpu_matmul_scratch(const mc_cpu_tunables *tunables, const mc_op_desc *op);
+mc_cpu_scratch_need mc_cpu_matmul_scratch(const mc_cpu_kernels *kernels,
+                                          const mc_cpu_tunables *tunables, const mc_op_desc *op);
 mc_cpu_scratch_need mc_cpu_attention_scratch(const mc_cpu_tunables *tunables, const mc_op_desc *op);
 mc_cpu_scratch_need mc_cpu_rope_scratch(const mc_op_desc *op);
 mc_cpu_scratch_need mc_cpu_argmax_scratch(const mc_op_desc *op, int threads);

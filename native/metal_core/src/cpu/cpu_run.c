@@ -93,13 +93,14 @@ int mc_cpu_end_phase(mc_cpu_exec *exec) {
     return running;
 }
 
-static mc_cpu_scratch_need scratch_need(const mc_cpu_tunables *tunables, const mc_op_desc *op,
+static mc_cpu_scratch_need scratch_need(const mc_cpu_state *backend, const mc_op_desc *op,
                                         int threads) {
+    const mc_cpu_tunables *tunables = &backend->tunables;
     mc_cpu_scratch_need none = {0, 0};
     switch (op->kind) {
     case MC_OPK_MATMUL:
     case MC_OPK_MATMUL_QKV:
-    case MC_OPK_GATE_UP_SILU: return mc_cpu_matmul_scratch(tunables, op);
+    case MC_OPK_GATE_UP_SILU: return mc_cpu_matmul_scratch(backend->kernels, tunables, op);
     case MC_OPK_ATTENTION: return mc_cpu_attention_scratch(tunables, op);
     case MC_OPK_ROPE: return mc_cpu_rope_scratch(op);
     case MC_OPK_ARGMAX: return mc_cpu_argmax_scratch(op, threads);
@@ -297,7 +298,7 @@ mc_status mc_cpu_run(void *self, const mc_op_desc *ops, int32_t count) {
     int threads = mc_pool_threads(backend->pool);
     run_task task = {backend, ops, NULL, count, 0, 0};
     for (int32_t i = 0; i < count; i++) {
-        mc_cpu_scratch_need need = scratch_need(&backend->tunables, &ops[i], threads);
+        mc_cpu_scratch_need need = scratch_need(backend, &ops[i], threads);
         task.shared_size = need.shared > task.shared_size ? need.shared : task.shared_size;
         task.per_thread_size =
             need.per_thread > task.per_thread_size ? need.per_thread : task.per_thread_size;

@@ -71,13 +71,17 @@ INLINE int32x4_t dot32(bytes32 w, bytes32 x) {
 #define MAX_T 4
 
 INLINE void micro_quant(int32_t dtype, int R, int T, const mc_weight_view *w, int64_t row,
-                        const mc_q8_rows *x, int t0, float *out, int out_stride) {
+                        const uint8_t *x, uint64_t x_stride, int t0, float *out, int out_stride) {
     const int bytes = mc_quant_block_bytes(dtype);
     const int has_min = mc_quant_has_min(dtype);
     const int64_t blocks = w->cols / MC_QK;
     const uint8_t *rows[MAX_R];
     float32x4_t acc[MAX_R][MAX_T];
     float mins[MAX_R][MAX_T];
+    mc_q8_row xs[MAX_T];
+    for (int t = 0; t < T; t++) {
+        xs[t] = mc_q8_row_at(x + (uint64_t)(t0 + t) * x_stride, w->cols);
+    }
     for (int r = 0; r < R; r++) {
         rows[r] = w->data + (uint64_t)(row + r) * w->row_stride;
         for (int t = 0; t < T; t++) {
@@ -95,14 +99,13 @@ INLINE void micro_quant(int32_t dtype, int R, int T, const mc_weight_view *w, in
             wd[r] = half_at(block);
         }
         for (int t = 0; t < T; t++) {
-            const int64_t at = (int64_t)(t0 + t) * x->blocks + b;
-            const int8_t *xq = x->q + (t0 + t) * x->q_stride + b * MC_QK;
+            const int8_t *xq = xs[t].q + b * MC_QK;
             bytes32 xv = {{vld1q_s8(xq), vld1q_s8(xq + 16)}};
-            const float xd = x->d[at];
+            const float xd = xs[t].d[b];
             for (int r = 0; r < R; r++) {
                 acc[r][t] = vfmaq_n_f32(acc[r][t], vcvtq_f32_s32(dot32(wv[r], xv)), wd[r] * xd);
                 if (has_min) {
-                    mins[r][t] += wm[r] * x->ds[at];
+                    mins[r][t] += wm[r] * xs[t].ds[b];
                 }
             }
         }
@@ -115,41 +118,44 @@ INLINE void micro_quant(int32_t dtype, int R, int T, const mc_weight_view *w, in
 }
 
 INLINE void tiles_quant(int32_t dtype, const mc_weight_view *w, int64_t row0, int rows,
-                        const mc_q8_rows *x, int tokens, float *tile, int tile_stride) {
+                        const uint8_t *x, uint64_t x_stride, int tokens, float *tile,
+                        int tile_stride) {
     int r = 0;
-    if (tokens == 1) { /* decode: four rows stream side by side */
-        for (; r + 4 <= rows; r += 4) {
-            micro_quant(dtype, 4, 1, w, row0 + r, x, 0, tile + r, tile_stride);
-        }
+    if (tokens == 1) { /* decode: one row after the other, a single stream the prefetchers
+                        * follow (rows side by side read memory half as fast) */
         for (; r < rows; r++) {
-            micro_quant(dtype, 1, 1, w, row0 + r, x, 0, tile + r, tile_stride);
+            micro_quant(dtype, 1, 1, w, row0 + r, x, x_stride, 0, tile + r, tile_stride);
         }
         return;
     }
     for (; r + 2 <= rows; r += 2) {
         int t = 0;
         for (; t + 4 <= tokens; t += 4) {
-            micro_quant(dtype, 2, 4, w, row0 + r, x, t, tile + t * tile_stride + r, tile_stride);
+            micro_quant(dtype, 2, 4, w, row0 + r, x, x_stride, t, tile + t * tile_stride + r,
+                        tile_stride);
         }
         for (; t < tokens; t++) {
-            micro_quant(dtype, 2, 1, w, row0 + r, x, t, tile + t * tile_stride + r, tile_stride);
+            micro_quant(dtype, 2, 1, w, row0 + r, x, x_stride, t, tile + t * tile_stride + r,
+                        tile_stride);
         }
     }
     for (; r < rows; r++) {
         int t = 0;
         for (; t + 4 <= tokens; t += 4) {
-            micro_quant(dtype, 1, 4, w, row0 + r, x, t, tile + t * tile_stride + r, tile_stride);
+            micro_quant(dtype, 1, 4, w, row0 + r, x, x_stride, t, tile + t * tile_stride + r,
+                        tile_stride);
         }
         for (; t < tokens; t++) {
-            micro_quant(dtype, 1, 1, w, row0 + r, x, t, tile + t * tile_stride + r, tile_stride);
+            micro_quant(dtype, 1, 1, w, row0 + r, x, x_stride, t, tile + t * tile_stride + r,
+                        tile_stride);
         }
     }
 }
 
 #define DEFINE_TILES_QUANT(name, dtype)                                                            \
-    static void name(const mc_weight_view *w, int64_t row0, int rows, const mc_q8_rows *x,         \
-                     int tokens, float *tile, int tile_stride) {                                   \
-        tiles_quant(dtype, w, row0, rows, x, tokens, tile, tile_stride);                           \
+    static void name(const mc_weight_view *w, int64_t row0, int rows, const uint8_t *x,            \
+                     uint64_t x_stride, int tokens, float *tile, int tile_stride) {                \
+        tiles_quant(dtype, w, row0, rows, x, x_stride, tokens, tile, tile_stride);                 \
     }
 DEFINE_TILES_QUANT(tiles_q8_0, MC_DTYPE_Q8_0)
 DEFINE_TILES_QUANT(tiles_q4_0, MC_DTYPE_Q4_0)
@@ -157,14 +163,14 @@ DEFINE_TILES_QUANT(tiles_q4_1, MC_DTYPE_Q4_1)
 DEFINE_TILES_QUANT(tiles_q5_0, MC_DTYPE_Q5_0)
 DEFINE_TILES_QUANT(tiles_q5_1, MC_DTYPE_Q5_1)
 
-static void neon_matmul_quant(const mc_weight_view *w, int64_t row0, int rows, const mc_q8_rows *x,
-                              int tokens, float *tile, int tile_stride) {
+static void neon_matmul_quant(const mc_weight_view *w, int64_t row0, int rows, const uint8_t *x,
+                              uint64_t x_stride, int tokens, float *tile, int tile_stride) {
     switch (w->dtype) {
-    case MC_DTYPE_Q8_0: tiles_q8_0(w, row0, rows, x, tokens, tile, tile_stride); break;
-    case MC_DTYPE_Q4_0: tiles_q4_0(w, row0, rows, x, tokens, tile, tile_stride); break;
-    case MC_DTYPE_Q4_1: tiles_q4_1(w, row0, rows, x, tokens, tile, tile_stride); break;
-    case MC_DTYPE_Q5_0: tiles_q5_0(w, row0, rows, x, tokens, tile, tile_stride); break;
-    default: tiles_q5_1(w, row0, rows, x, tokens, tile, tile_stride); break;
+    case MC_DTYPE_Q8_0: tiles_q8_0(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
+    case MC_DTYPE_Q4_0: tiles_q4_0(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
+    case MC_DTYPE_Q4_1: tiles_q4_1(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
+    case MC_DTYPE_Q5_0: tiles_q5_0(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
+    default: tiles_q5_1(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
     }
 }
 
@@ -232,10 +238,7 @@ INLINE void tiles_float(int32_t dtype, const mc_weight_view *w, int64_t row0, in
                         const float *x, int64_t x_stride, int tokens, float *tile,
                         int tile_stride) {
     int r = 0;
-    if (tokens == 1) {
-        for (; r + 4 <= rows; r += 4) {
-            micro_float(dtype, 4, 1, w, row0 + r, x, x_stride, tile + r, tile_stride);
-        }
+    if (tokens == 1) { /* one stream, as for the quantized types */
         for (; r < rows; r++) {
             micro_float(dtype, 1, 1, w, row0 + r, x, x_stride, tile + r, tile_stride);
         }
@@ -453,7 +456,10 @@ static float neon_sum_squares(const float *x, int32_t n) {
     return sum;
 }
 
-static void neon_quantize_row_q8(const float *x, int64_t k, int8_t *q, float *d, float *ds) {
+static void neon_quantize_row_q8(const float *x, int64_t k, uint8_t *row) {
+    mc_q8_row rq = mc_q8_row_at(row, k);
+    int8_t *q = rq.q;
+    float *d = rq.d, *ds = rq.ds;
     for (int64_t b = 0; b < k / MC_QK; b++) {
         float32x4_t v[8];
         float32x4_t amax = vdupq_n_f32(0.0f);
@@ -482,6 +488,7 @@ static void neon_quantize_row_q8(const float *x, int64_t k, int8_t *q, float *d,
 
 static const mc_cpu_kernels neon_kernels = {
     .name = MC_NEON_DOTPROD ? "neon-dotprod" : "neon",
+    .act_row_bytes = mc_plain_act_row_bytes,
     .quantize_row_q8 = neon_quantize_row_q8,
     .matmul_quant = neon_matmul_quant,
     .matmul_float = neon_matmul_float,

@@ -70,9 +70,14 @@ static int private_quantization(int tokens, int64_t k) {
     return (int64_t)tokens * k <= PRIVATE_QUANTIZATION_VALUES;
 }
 
-static size_t q8_bytes(int tokens, int64_t k) {
-    return mc_cpu_align64((size_t)(mc_cpu_align64((size_t)k) * (size_t)tokens)) +
-           mc_cpu_align64(2 * sizeof(float) * (size_t)(k / MC_QK) * (size_t)tokens);
+/* The quantized activation rows: one per token, in the kernel table's format. */
+typedef struct act_rows {
+    uint8_t *data;
+    uint64_t stride;
+} act_rows;
+
+static size_t act_bytes(const mc_cpu_kernels *kernels, int tokens, int64_t k) {
+    return kernels->act_row_bytes(k) * (size_t)tokens;
 }
 
 static size_t tile_bytes(const mc_cpu_tunables *tunables, int tokens) {
@@ -80,27 +85,17 @@ static size_t tile_bytes(const mc_cpu_tunables *tunables, int tokens) {
     return mc_cpu_align64(tile * sizeof(float));
 }
 
-/* Layout of the quantized activations in a scratch area. */
-static mc_q8_rows q8_layout(uint8_t *scratch, int tokens, int64_t k) {
-    mc_q8_rows rows;
-    rows.blocks = k / MC_QK;
-    rows.q_stride = (int64_t)mc_cpu_align64((size_t)k);
-    rows.q = (int8_t *)scratch;
-    rows.d = (float *)(scratch + mc_cpu_align64((size_t)(rows.q_stride * tokens)));
-    rows.ds = rows.d + rows.blocks * tokens;
-    return rows;
-}
-
-mc_cpu_scratch_need mc_cpu_matmul_scratch(const mc_cpu_tunables *tunables, const mc_op_desc *op) {
+mc_cpu_scratch_need mc_cpu_matmul_scratch(const mc_cpu_kernels *kernels,
+                                          const mc_cpu_tunables *tunables, const mc_op_desc *op) {
     matmul_parts p = parts_of(op);
     int tokens = p.x->rows;
     int64_t k = p.x->cols;
     mc_cpu_scratch_need need = {0, tile_bytes(tunables, tokens) * (p.gate_up ? 2 : 1)};
     if (mc_dtype_is_quantized(p.w[0]->dtype)) {
         if (private_quantization(tokens, k)) {
-            need.per_thread += q8_bytes(tokens, k);
+            need.per_thread += act_bytes(kernels, tokens, k);
         } else {
-            need.shared = q8_bytes(tokens, k);
+            need.shared = act_bytes(kernels, tokens, k);
         }
     }
     return need;
@@ -118,15 +113,12 @@ static mc_weight_view weight_view(const mc_tensor *w) {
 
 /* tile[t * rows + r] = x[t0 + t] . w[row0 + r] for t < tokens. */
 static void multiply(mc_cpu_exec *exec, const matmul_parts *p, const mc_tensor *w,
-                     const mc_q8_rows *q8, int64_t row0, int rows, int t0, int tokens,
+                     const act_rows *acts, int64_t row0, int rows, int t0, int tokens,
                      float *tile) {
     mc_weight_view view = weight_view(w);
     if (mc_dtype_is_quantized(w->dtype)) {
-        mc_q8_rows part = *q8;
-        part.q += t0 * part.q_stride;
-        part.d += t0 * part.blocks;
-        part.ds += t0 * part.blocks;
-        exec->kernels->matmul_quant(&view, row0, rows, &part, tokens, tile, rows);
+        exec->kernels->matmul_quant(&view, row0, rows, acts->data + t0 * acts->stride, acts->stride,
+                                    tokens, tile, rows);
     } else {
         const float *x = (const float *)mc_cpu_row(p->x, t0);
         int64_t stride = (int64_t)(p->x->row_stride / sizeof(float));
@@ -171,22 +163,19 @@ void mc_cpu_op_matmul(mc_cpu_exec *exec, const mc_op_desc *op) {
     float *up = tile + tile_size / sizeof(float);
     uint8_t *after_tiles = exec->scratch_thread + tile_size * (p.gate_up ? 2 : 1);
 
-    mc_q8_rows q8;
+    act_rows acts = {NULL, quantized ? exec->kernels->act_row_bytes(k) : 0};
     int quantize_privately = quantized && private_quantization(tokens, k);
     if (quantize_privately) { /* done below, once this thread has claimed work */
-        q8 = q8_layout(after_tiles, tokens, k);
+        acts.data = after_tiles;
     } else if (quantized) { /* phase 1, shared: quantize the activation rows */
-        q8 = q8_layout(exec->scratch_shared, tokens, k);
+        acts.data = exec->scratch_shared;
         for (int64_t t; (t = mc_cpu_next_item(exec, tokens)) >= 0;) {
             exec->kernels->quantize_row_q8((const float *)mc_cpu_row(p.x, t), k,
-                                           q8.q + t * q8.q_stride, q8.d + t * q8.blocks,
-                                           q8.ds + t * q8.blocks);
+                                           acts.data + t * acts.stride);
         }
         if (!mc_cpu_end_phase(exec)) {
             return;
         }
-    } else {
-        memset(&q8, 0, sizeof q8);
     }
 
     /* Phase 2: work items = chunks of rows of each output, in order. */
@@ -202,8 +191,7 @@ void mc_cpu_op_matmul(mc_cpu_exec *exec, const mc_op_desc *op) {
         if (quantize_privately) { /* x is final: this op's phase is running */
             for (int t = 0; t < tokens; t++) {
                 exec->kernels->quantize_row_q8((const float *)mc_cpu_row(p.x, t), k,
-                                               q8.q + t * q8.q_stride, q8.d + t * q8.blocks,
-                                               q8.ds + t * q8.blocks);
+                                               acts.data + t * acts.stride);
             }
             quantize_privately = 0;
         }
@@ -217,9 +205,9 @@ void mc_cpu_op_matmul(mc_cpu_exec *exec, const mc_op_desc *op) {
             int rows = (int)(p.w[m]->rows - row0 < chunk ? p.w[m]->rows - row0 : chunk);
             for (int t0 = 0; t0 < tokens; t0 += step) {
                 int span = tokens - t0 < step ? tokens - t0 : step;
-                multiply(exec, &p, p.w[m], &q8, row0, rows, t0, span, tile);
+                multiply(exec, &p, p.w[m], &acts, row0, rows, t0, span, tile);
                 if (p.gate_up) {
-                    multiply(exec, &p, p.w[1], &q8, row0, rows, t0, span, up);
+                    multiply(exec, &p, p.w[1], &acts, row0, rows, t0, span, up);
                 }
                 store_tile(&p, m, row0, rows, t0, span, tile, up);
             }
