@@ -400,7 +400,7 @@ static int bench_model(int argc, char **argv) {
     mc_graph *step;
     CHECK(mc_graph_end(context, &step));
 
-    double prompt_rate[64], decode_rate[64], decode_cpu[64];
+    double prompt_rate[64], decode_rate[64], decode_cpu[64], prompt_cpu[64];
     for (int r = -1; r < runs; r++) { /* run -1: warm-up */
         if (r == 0 && profile) {
             CHECK(mc_context_reset_stats(context));
@@ -412,7 +412,7 @@ static int bench_model(int argc, char **argv) {
         }
         write_ints(m.positions, pos, prompt);
         free(pos);
-        double start = now_s();
+        double start = now_s(), start_cpu = cpu_s();
         forward(&m, prompt);
         CHECK(mc_context_synchronize(context));
         double middle = now_s(), middle_cpu = cpu_s();
@@ -436,10 +436,11 @@ static int bench_model(int argc, char **argv) {
             prompt_rate[r] = prompt / (middle - start);
             decode_rate[r] = gen / (end - middle);
             decode_cpu[r] = (end_cpu - middle_cpu) / gen * 1e3;
+            prompt_cpu[r] = (middle_cpu - start_cpu) / prompt * 1e3;
         }
     }
     summary p = summarize(prompt_rate, runs), d = summarize(decode_rate, runs);
-    summary busy = summarize(decode_cpu, runs);
+    summary busy = summarize(decode_cpu, runs), prompt_busy = summarize(prompt_cpu, runs);
     /* A decode step reads every weight once, except the embedding table (one row) which is
      * also the output projection, plus the KV cache up to the average position. */
     double kv_element = kv_dtype == MC_DTYPE_F32 ? 4.0 : 2.0;
@@ -451,6 +452,8 @@ static int bench_model(int argc, char **argv) {
     printf("decode reads %.1f MB per token -> %.2f GB/s at the median; CPU time %.2f ms per token "
            "(all threads; %.2f..%.2f)\n",
            step_bytes / 1e6, step_bytes * d.median / 1e9, busy.median, busy.low, busy.high);
+    printf("prompt CPU time %.2f ms per token (all threads; %.2f..%.2f)\n", prompt_busy.median,
+           prompt_busy.low, prompt_busy.high);
     mc_graph_destroy(step);
     free(ids);
     mc_context_destroy(context);

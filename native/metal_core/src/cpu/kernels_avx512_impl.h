@@ -19,49 +19,52 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* ---- activation rows: per pair of blocks, 64 bytes of x in pair order; then, per block, the
- * integer sum of its x, its scale d and d * sum ------------------------------------------------ */
+/* ---- activation rows: per pair of blocks, 64 bytes of x in pair order, 16 floats of their
+ * scales spread over the lanes of their blocks (see spread() below), 16 int32 with minus the
+ * block sums of x in lanes 0 and 4 (zeros elsewhere), and 2 floats d * sum (for the mins) ---- */
 
 typedef struct act_row {
-    const int8_t *x;  /* pair p at x + 64 p */
-    const int32_t *s; /* block b at s[b]; 0 past the last block */
-    const float *d;   /* same */
-    const float *ds;  /* same */
+    const int8_t *x;        /* pair p at x + 64 p */
+    const float *scale;     /* pair p at scale + 16 p */
+    const int32_t *neg_sum; /* pair p at neg_sum + 16 p */
+    const float *ds;        /* block b at ds[b]; 0 past the last block */
 } act_row;
 
 static size_t avx512_act_row_bytes(int64_t k) {
     size_t pairs = (size_t)(k / MC_QK + 1) / 2;
-    return pairs * 64 + 3 * (((pairs * 8) + 63u) & ~(size_t)63u);
+    return pairs * 3 * 64 + (((pairs * 8) + 63u) & ~(size_t)63u);
 }
 
 INLINE act_row act_row_at(const uint8_t *row, int64_t k) {
-    size_t pairs = (size_t)(k / MC_QK + 1) / 2, part = ((pairs * 8) + 63u) & ~(size_t)63u;
-    act_row a = {(const int8_t *)row, (const int32_t *)(row + pairs * 64),
-                 (const float *)(row + pairs * 64 + part),
-                 (const float *)(row + pairs * 64 + 2 * part)};
+    size_t pairs = (size_t)(k / MC_QK + 1) / 2;
+    act_row a = {(const int8_t *)row, (const float *)(row + pairs * 64),
+                 (const int32_t *)(row + pairs * 128), (const float *)(row + pairs * 192)};
     return a;
 }
 
 static void avx512_quantize_row_q8(const float *x, int64_t k, uint8_t *row) {
     const int64_t blocks = k / MC_QK, pairs = (blocks + 1) / 2;
     act_row a = act_row_at(row, k);
-    int8_t *q = (int8_t *)a.x;
-    int32_t *s = (int32_t *)a.s;
-    float *d = (float *)a.d, *ds = (float *)a.ds;
     for (int64_t b = 0; b < 2 * pairs; b++) {
-        int8_t *lo = q + (b / 2) * 64 + (b % 2) * 16, *hi = lo + 32;
+        int8_t *lo = (int8_t *)a.x + (b / 2) * 64 + (b % 2) * 16, *hi = lo + 32;
+        float *scale = (float *)a.scale + (b / 2) * 16 + (b % 2) * 4;
+        int32_t *neg_sum = (int32_t *)a.neg_sum + (b / 2) * 16 + (b % 2) * 4;
+        float *ds = (float *)a.ds + b;
+        memset(neg_sum, 0, 4 * sizeof *neg_sum);
+        memset(neg_sum + 8, 0, 4 * sizeof *neg_sum);
         if (b == blocks) { /* the missing second block of an odd last pair */
             memset(lo, 0, 16);
             memset(hi, 0, 16);
-            s[b] = 0;
-            d[b] = ds[b] = 0.0f;
+            memset(scale, 0, 4 * sizeof *scale);
+            memset(scale + 8, 0, 4 * sizeof *scale);
+            *ds = 0.0f;
             continue;
         }
         __m512 v0 = _mm512_loadu_ps(x + b * MC_QK);
         __m512 v1 = _mm512_loadu_ps(x + b * MC_QK + 16);
         __m512 amax = _mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1));
-        float scale = _mm512_reduce_max_ps(amax) / 127.0f;
-        float inverse = scale != 0.0f ? 1.0f / scale : 0.0f;
+        float d = _mm512_reduce_max_ps(amax) / 127.0f;
+        float inverse = d != 0.0f ? 1.0f / d : 0.0f;
         __m512 iv = _mm512_set1_ps(inverse);
         /* Rounds to nearest, ties to even (the scalar path rounds ties away from zero: both
          * keep |x - d * q| <= d / 2). */
@@ -69,9 +72,11 @@ static void avx512_quantize_row_q8(const float *x, int64_t k, uint8_t *row) {
         __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, iv));
         _mm_storeu_si128((__m128i *)lo, _mm512_cvtsepi32_epi8(q0));
         _mm_storeu_si128((__m128i *)hi, _mm512_cvtsepi32_epi8(q1));
-        s[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
-        d[b] = scale;
-        ds[b] = scale * (float)s[b];
+        int32_t sum = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+        _mm_storeu_ps(scale, _mm_set1_ps(d));
+        _mm_storeu_ps(scale + 8, _mm_set1_ps(d));
+        neg_sum[0] = -sum;
+        *ds = d * (float)sum;
     }
 }
 
@@ -113,8 +118,8 @@ INLINE __m512 spread(__m128 v) {
 typedef struct weight_pair {
     __m512i u;     /* unsigned bytes in pair order (q8_0 without VNNI: |w|) */
     __mmask64 neg; /* q8_0 without VNNI: the negative weights */
-    __m128 d;      /* [d0, d1, 0, 0] */
-    __m128 m;      /* mins of q4_1 / q5_1, same layout */
+    __m512 scale;  /* the blocks' scales, spread */
+    __m128 m;      /* mins of q4_1 / q5_1: [m0, m1, 0, 0] */
 } weight_pair;
 
 INLINE weight_pair unpack_pair(int32_t dtype, const uint8_t *p, int two) {
@@ -123,7 +128,7 @@ INLINE weight_pair unpack_pair(int32_t dtype, const uint8_t *p, int two) {
     weight_pair w;
     w.neg = 0;
     w.m = _mm_setzero_ps();
-    w.d = halves(p, q, two);
+    w.scale = spread(halves(p, q, two));
     if (dtype == MC_DTYPE_Q8_0) {
         __m256i a = _mm256_loadu_si256((const __m256i *)(p + 2));
         __m256i b = two ? _mm256_loadu_si256((const __m256i *)(q + 2)) : _mm256_setzero_si256();
@@ -163,21 +168,19 @@ INLINE weight_pair unpack_pair(int32_t dtype, const uint8_t *p, int two) {
 typedef struct act_pair {
     __m512i x;    /* 64 signed bytes in pair order */
     __m512i base; /* -offset * sum(x) of each block, in a lane of that block */
-    __m128 d;     /* [d0, d1, 0, 0] */
+    __m512 scale; /* the blocks' scales, spread */
     __m128 ds;    /* [d0 * sum0, d1 * sum1, 0, 0] */
 } act_pair;
 
 INLINE act_pair load_act_pair(int32_t dtype, const act_row *a, int64_t pair) {
     act_pair p;
     p.x = _mm512_loadu_si512(a->x + pair * 64);
-    p.d = _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(a->d + 2 * pair)));
+    p.scale = _mm512_loadu_ps(a->scale + pair * 16);
     p.ds = _mm_setzero_ps();
     p.base = _mm512_setzero_si512();
     const int shift = offset_shift(dtype);
-    if (shift >= 0) { /* lanes 0 and 4: the first lanes of blocks 0 and 1 */
-        __m128i sums = _mm_loadl_epi64((const __m128i *)(a->s + 2 * pair));
-        __m512i spread_sums = _mm512_maskz_expand_epi32(0x0011, _mm512_castsi128_si512(sums));
-        p.base = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(spread_sums, shift));
+    if (shift >= 0) {
+        p.base = _mm512_slli_epi32(_mm512_loadu_si512(a->neg_sum + pair * 16), shift);
     }
     if (mc_quant_has_min(dtype)) {
         p.ds = _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(a->ds + 2 * pair)));
@@ -195,7 +198,7 @@ INLINE void pair_product(int32_t dtype, __m512 *acc, __m128 *mins, const weight_
     } else {
         dot = dot_u8s8(a->base, w->u, a->x);
     }
-    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), spread(_mm_mul_ps(w->d, a->d)), *acc);
+    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(w->scale, a->scale), *acc);
     if (mc_quant_has_min(dtype)) {
         *mins = _mm_fmadd_ps(w->m, a->ds, *mins);
     }
