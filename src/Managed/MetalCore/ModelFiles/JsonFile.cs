@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace MetalCore.ModelFiles;
 
@@ -13,6 +14,12 @@ internal static class JsonFile
 
     public static JsonDocument Parse(string path, ReadOnlyMemory<byte> utf8)
     {
+        // JsonDocument checks the UTF-8 of strings only when they are read, and then throws
+        // InvalidOperationException: checking the whole text first keeps every error here.
+        if (!Utf8.IsValid(utf8.Span))
+        {
+            throw new ModelFileException(path, "invalid JSON: the text is not valid UTF-8");
+        }
         try
         {
             return JsonDocument.Parse(utf8, s_options);
