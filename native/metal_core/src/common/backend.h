@@ -90,7 +90,10 @@ typedef struct mc_backend_vtable {
     void (*graph_destroy)(void *self, void *graph);
 
     mc_status (*set_tunable)(void *self, const char *name, int32_t value);
-    mc_status (*stats)(void *self, mc_context_stats *stats); /* fills device-side fields */
+    /* Fills the device-side fields (dispatches, times); with stats == NULL, resets them. */
+    mc_status (*stats)(void *self, mc_context_stats *stats);
+    /* Sets *count to the number of profiled kernels; when index >= 0 (and < *count), also
+     * fills *entry with that kernel's totals. */
     mc_status (*profile)(void *self, int32_t index, mc_profile_entry *entry, int32_t *count);
     mc_status (*capture_begin)(void *self, const char *path);
     mc_status (*capture_end)(void *self);
