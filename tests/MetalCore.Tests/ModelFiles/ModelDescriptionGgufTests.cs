@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using MetalCore.ModelFiles;
+using MetalCore.Models;
+using MetalCore.Runtime;
 using MetalCore.Tests.Infrastructure;
 
 namespace MetalCore.Tests.ModelFiles;

@@ -1,3 +1,5 @@
+using MetalCore.Models;
+
 namespace MetalCore.ModelFiles;
 
 /// <summary>
@@ -12,39 +14,10 @@ public sealed record Llama3RopeScaling(double Factor, double LowFrequencyFactor,
 {
     /// <summary>
     /// The per-pair divisors of the RoPE frequencies (what GGUF stores as <c>rope_freqs.weight</c>:
-    /// the model uses θ_i / factor_i), computed in float32 as llama.cpp's converter computes them.
+    /// the model uses θ_i / factor_i).
     /// </summary>
     /// <param name="ropeDimensions">The rotated dimensions per head (even).</param>
     /// <param name="theta">The RoPE base frequency.</param>
-    public float[] ComputeFrequencyFactors(int ropeDimensions, double theta)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ropeDimensions);
-        var factor = (float)Factor;
-        var low = (float)LowFrequencyFactor;
-        var high = (float)HighFrequencyFactor;
-        var context = (float)OriginalContextLength;
-        var lowFrequencyWavelength = context / low;
-        var highFrequencyWavelength = context / high;
-        var factors = new float[ropeDimensions / 2];
-        for (var i = 0; i < factors.Length; i++)
-        {
-            var exponent = (float)(2 * i) / ropeDimensions;
-            var frequency = 1f / (float)Math.Pow(theta, exponent);
-            var wavelength = (float)(2 * Math.PI) / frequency;
-            if (wavelength < highFrequencyWavelength)
-            {
-                factors[i] = 1f;
-            }
-            else if (wavelength > lowFrequencyWavelength)
-            {
-                factors[i] = factor;
-            }
-            else
-            {
-                var smooth = (context / wavelength - low) / (high - low);
-                factors[i] = 1f / ((1f - smooth) / factor + smooth);
-            }
-        }
-        return factors;
-    }
+    public float[] ComputeFrequencyFactors(int ropeDimensions, double theta) =>
+        RopeScaling.Llama3Factors((float)theta, ropeDimensions, (float)Factor, (float)LowFrequencyFactor, (float)HighFrequencyFactor, OriginalContextLength);
 }

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using MetalCore.ModelFiles.Gguf;
 using MetalCore.ModelFiles.Safetensors;
+using MetalCore.Models;
+using MetalCore.Runtime;
 
 namespace MetalCore.ModelFiles;
 
@@ -67,6 +69,21 @@ public sealed class ModelDescription : IDisposable
 
     /// <summary>The safetensors weights, when the model came from a Hugging Face directory.</summary>
     public SafetensorsCheckpoint? Safetensors { get; }
+
+    /// <summary>
+    /// Every mapped file holding weights, whole (from its page-aligned first byte): a device
+    /// can wrap each once and address every tensor in it by <see cref="ModelTensor.FileOffset"/>.
+    /// </summary>
+    public IReadOnlyList<MappedRegion> MappedFiles
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return Gguf is { } gguf
+                ? [new MappedRegion(gguf.FilePath, gguf.BaseAddress, gguf.FileLength)]
+                : Safetensors!.Files.Select(f => new MappedRegion(f.FilePath, f.BaseAddress, f.FileLength)).ToArray();
+        }
+    }
 
     /// <summary>
     /// Opens a model: a path to a file is read as GGUF, a path to a directory as a Hugging Face
@@ -192,3 +209,6 @@ public sealed class ModelDescription : IDisposable
         }
     }
 }
+
+/// <summary>A whole memory-mapped file: its path, first byte and length.</summary>
+public readonly record struct MappedRegion(string FilePath, nint Address, long Length);

@@ -1,3 +1,5 @@
+using MetalCore.Models;
+
 namespace MetalCore.ModelFiles;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using MetalCore.Models;
+
 namespace MetalCore.ModelFiles.Gguf;
 
 /// <summary>Reads a model's architecture and hyperparameters from GGUF metadata, with llama.cpp's keys and defaults.</summary>

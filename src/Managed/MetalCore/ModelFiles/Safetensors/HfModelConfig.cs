@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MetalCore.Models;
 
 namespace MetalCore.ModelFiles.Safetensors;
 

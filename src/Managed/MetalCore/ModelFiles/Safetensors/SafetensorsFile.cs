@@ -39,6 +39,9 @@ public sealed unsafe class SafetensorsFile : IDisposable
     /// <summary>The tensors, in header order.</summary>
     public IReadOnlyList<SafetensorsTensorInfo> Tensors => _tensorsInOrder;
 
+    /// <summary>The size of the file in bytes.</summary>
+    public long FileLength => _mapping.Length;
+
     /// <summary>The address of the first byte of the mapped file (page aligned).</summary>
     public nint BaseAddress => (nint)_mapping.Pointer;
 

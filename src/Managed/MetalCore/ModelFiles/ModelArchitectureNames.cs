@@ -1,14 +1,6 @@
+using MetalCore.Models;
+
 namespace MetalCore.ModelFiles;
-
-/// <summary>The model architectures MetalCore runs.</summary>
-public enum ModelArchitecture
-{
-    /// <summary>Llama (1, 2, 3.x) and Llama-shaped models: GGUF <c>llama</c>, HF <c>LlamaForCausalLM</c>.</summary>
-    Llama,
-
-    /// <summary>Qwen3 dense models (Llama plus RMS norms on q and k per head): GGUF <c>qwen3</c>, HF <c>Qwen3ForCausalLM</c>.</summary>
-    Qwen3,
-}
 
 /// <summary>How an architecture is named in GGUF files and Hugging Face configs.</summary>
 internal static class ModelArchitectureNames
@@ -17,7 +9,8 @@ internal static class ModelArchitectureNames
     public static string GgufName(ModelArchitecture architecture) => architecture switch
     {
         ModelArchitecture.Llama => "llama",
-        _ => "qwen3",
+        ModelArchitecture.Qwen3 => "qwen3",
+        _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture, "no GGUF name"),
     };
 
     /// <summary>Parses a GGUF architecture name or an HF <c>model_type</c> (both are "llama" / "qwen3").</summary>
