@@ -14,7 +14,7 @@ internal static class CommonOptions
 
     public static Option<string> Model() => new("--model", "-m")
     {
-        Description = "Path to a GGUF model file.",
+        Description = "A GGUF model file, or a Hugging Face safetensors model directory.",
         Required = true,
     };
 

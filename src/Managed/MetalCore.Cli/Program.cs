@@ -8,4 +8,5 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(LogitsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ConvertCommand.Create());
 return CommandRunner.Invoke(root, args);

@@ -54,8 +54,9 @@ public sealed class LanguageModel : IDisposable
     public string DeviceName => _context.DeviceName;
 
     /// <summary>
-    /// The model's tokenizer, built from the file's own vocabulary; null for a synthetic model and
-    /// for a Hugging Face directory (token ids only; <see cref="RequireTokenizer"/> says why).
+    /// The model's tokenizer, built from the file's own vocabulary; null for a synthetic model, a
+    /// GGUF without tokenizer metadata and a Hugging Face directory (token ids only;
+    /// <see cref="RequireTokenizer"/> says why).
     /// </summary>
     public ITokenizer? Tokenizer { get; private init; }
 
@@ -71,7 +72,7 @@ public sealed class LanguageModel : IDisposable
         _description?.Format == ModelFileFormat.Safetensors
             ? $"{Source}: text needs a tokenizer, and tokenizer.json is not read from Hugging Face directories yet; "
                 + "pass token ids, or convert the model with 'metalcore convert' (which puts the tokenizer into the GGUF)"
-            : $"{Source}: this model has no tokenizer; pass token ids");
+            : $"{Source}: this model has no tokenizer (no tokenizer.ggml.* metadata); pass token ids");
 
     internal ComputeContext Context => _context;
 
@@ -95,7 +96,8 @@ public sealed class LanguageModel : IDisposable
         try
         {
             var config = ModelWeightsBinder.ReadConfig(description);
-            var tokenizer = description.Gguf is { } gguf ? TokenizerFactory.FromGguf(gguf) : null;
+            // A GGUF converted from a directory without tokenizer.json carries weights only.
+            var tokenizer = description.Gguf is { } gguf && gguf.ContainsKey("tokenizer.ggml.model") ? TokenizerFactory.FromGguf(gguf) : null;
             context = ComputeContext.Create(options.Backend, options.Threads, options.HighPriority);
             memory = new OwnedTensors(context);
             var weights = ModelWeightsBinder.ReadWeights(description, context, memory);
