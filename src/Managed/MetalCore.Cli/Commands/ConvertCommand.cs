@@ -30,12 +30,15 @@ internal static class ConvertCommand
             DefaultValueFactory = _ => "f16",
         };
         type.AcceptOnlyFromAmong([.. s_types.Keys]);
+        var name = new Option<string?>("--name") { Description = "The model's name (general.name); the directory's name by default." };
         command.Arguments.Add(directory);
         command.Options.Add(output);
         command.Options.Add(type);
+        command.Options.Add(name);
         command.SetCancellableAction((parsed, cancellation) =>
         {
-            var result = HfToGgufConverter.Convert(parsed.GetValue(directory)!, parsed.GetValue(output)!, s_types[parsed.GetValue(type)!], cancellation);
+            var result = HfToGgufConverter.Convert(parsed.GetValue(directory)!, parsed.GetValue(output)!, s_types[parsed.GetValue(type)!],
+                parsed.GetValue(name), cancellation);
             foreach (var note in result.Notes)
             {
                 Console.Error.WriteLine($"note: {note}");

@@ -36,10 +36,16 @@ public static class HfToGgufConverter
     };
 
     /// <summary>Converts <paramref name="modelDirectory"/> into <paramref name="outputPath"/>.</summary>
+    /// <param name="modelDirectory">The Hugging Face model directory.</param>
+    /// <param name="outputPath">The GGUF file to write (replaced when it exists).</param>
+    /// <param name="type">The type of the 2-D weights, one of <see cref="OutputTypes"/>.</param>
+    /// <param name="name">general.name; the directory's name when null.</param>
+    /// <param name="cancellationToken">Stops between tensors (no file is left behind).</param>
     /// <exception cref="ArgumentException"><paramref name="type"/> is not one of <see cref="OutputTypes"/>.</exception>
     /// <exception cref="ModelFileException">The directory is not a valid model (the message names the file and key or tensor).</exception>
     /// <exception cref="UnsupportedModelException">The architecture, a dtype or the tokenizer is not supported.</exception>
-    public static ConversionResult Convert(string modelDirectory, string outputPath, GgmlType type, CancellationToken cancellationToken = default)
+    public static ConversionResult Convert(string modelDirectory, string outputPath, GgmlType type, string? name = null,
+        CancellationToken cancellationToken = default)
     {
         if (!OutputTypes.Contains(type))
         {
@@ -53,7 +59,7 @@ public static class HfToGgufConverter
         var hp = model.Hyperparameters;
         var notes = new List<string>();
         var writer = new GgufWriter();
-        WriteModelMetadata(writer, model, type, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDirectory))));
+        WriteModelMetadata(writer, model, type, name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDirectory))));
         var tokenizer = HfTokenizerMetadata.TryRead(modelDirectory, hp.VocabularySize, hp);
         if (tokenizer is null)
         {
