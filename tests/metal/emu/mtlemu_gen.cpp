@@ -220,5 +220,6 @@ int main(int argc, char **argv) {
 
     std::ofstream file(argv[2]);
     file << out.str();
-    return file ? 0 : 1;
+    if (!file) fail(argv[2], "cannot write");
+    return 0;
 }
