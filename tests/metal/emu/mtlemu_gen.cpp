@@ -31,7 +31,7 @@ struct kernel {
 };
 struct constant {
     std::string type, name;
-    int index;
+    std::string index; // a number or a macro of the included headers
 };
 
 const char *const thread_attributes[] = {
@@ -125,13 +125,23 @@ std::vector<kernel> parse_kernels(const std::string &file, const std::string &sr
     return kernels;
 }
 
-std::vector<constant> parse_constants(const std::string &src) {
+std::vector<constant> parse_constants(const std::string &file, const std::string &src) {
     std::vector<constant> out;
     std::regex fc(
-        R"(\bconstant\s+(\w+)\s+([A-Za-z_]\w*)\s*\[\[\s*function_constant\s*\(\s*(\d+)\s*\)\s*\]\])");
+        R"(\bconstant\s+(\w+)\s+([A-Za-z_]\w*)\s*\[\[\s*function_constant\s*\(\s*(\w+)\s*\)\s*\]\])");
     for (auto it = std::sregex_iterator(src.begin(), src.end(), fc); it != std::sregex_iterator();
          ++it) {
-        out.push_back({(*it)[1], (*it)[2], std::stoi((*it)[3])});
+        out.push_back({(*it)[1], (*it)[2], (*it)[3]});
+    }
+    // A function constant the pattern missed would silently stay zero in the emulator.
+    size_t declared = 0;
+    for (size_t at = src.find("function_constant"); at != std::string::npos;
+         at = src.find("function_constant", at + 1)) {
+        ++declared;
+    }
+    if (declared != out.size()) {
+        fail(file, "a function constant is not declared as `constant TYPE NAME "
+                   "[[function_constant(INDEX)]];`");
     }
     return out;
 }
@@ -177,7 +187,7 @@ int main(int argc, char **argv) {
 
     refuse_threadgroup_arrays(path, parsed);
     std::vector<kernel> kernels = parse_kernels(path, parsed);
-    std::vector<constant> constants = parse_constants(parsed);
+    std::vector<constant> constants = parse_constants(path, parsed);
     std::string body = std::regex_replace(source, std::regex(R"(\[\[\s*threadgroup\s*\()"),
                                           "[[mtlemu_threadgroup(");
     std::string stem = path.substr(path.find_last_of('/') + 1);
