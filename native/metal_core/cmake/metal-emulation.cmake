@@ -2,7 +2,8 @@
 # under MC_BUILD_TESTS when not building for Apple):
 #  - every kernel in src/metal/kernels/*.metal compiled as C++ against the metal_stdlib shim of
 #    tests/metal and run, with the grids the host plans, on the lock-step emulator against
-#    references (metal_kernel.* ctest entries, one per test, plus metal_kernel.coverage);
+#    the CPU backend and independent references (metal_kernel.* ctest entries, one per test,
+#    plus metal_kernel.coverage);
 #  - the plain-C planning code of the host compiled and tested with them;
 set(MC_METAL_SRC ${CMAKE_CURRENT_SOURCE_DIR}/src/metal)
 get_filename_component(MC_METAL_EMU ${CMAKE_CURRENT_SOURCE_DIR}/../../tests/metal ABSOLUTE)
@@ -36,11 +37,17 @@ add_executable(metal_kernel_tests
   ${MC_METAL_KERNEL_TESTS}
   ${MC_METAL_SRC}/mc_metal_plan.c
   ${MC_METAL_SRC}/mc_metal_hazards.c
+  # The reference every kernel is compared with: the CPU backend, run on the same op.
+  ${MC_CPU_SOURCES}
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/errors.c)
 target_include_directories(metal_kernel_tests PRIVATE
   ${MC_METAL_EMU}/shim ${MC_METAL_EMU}/emu ${MC_METAL_EMU}/kernels
   ${MC_METAL_SRC}/kernels ${MC_METAL_SRC} ${CMAKE_CURRENT_SOURCE_DIR}/src/common
-  ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  ${CMAKE_CURRENT_SOURCE_DIR}/include ${CMAKE_CURRENT_SOURCE_DIR}/src/cpu)
+target_link_libraries(metal_kernel_tests PRIVATE Threads::Threads)
+if(NOT APPLE)
+  target_link_libraries(metal_kernel_tests PRIVATE m)
+endif()
 
 # One ctest entry per test, listed by the test binary itself after each build.
 set(MC_METAL_CTEST_FILE ${CMAKE_CURRENT_BINARY_DIR}/metal_kernel_tests.cmake)

@@ -105,7 +105,8 @@ void fiber_main() {
     try {
         g.kernel->thunk();
     } catch (...) {
-        if (!g.failure) g.failure = std::current_exception();
+        if (!g.failure)
+            g.failure = std::current_exception();
     }
     f.state = DONE;
     yield_to_scheduler(g, f, true);
@@ -118,7 +119,9 @@ void wait(fiber_state state) {
     yield_to_scheduler(g, f, false);
 }
 
-std::string where(const group &g) { return std::string(" in kernel ") + g.kernel->name; }
+std::string where(const group &g) {
+    return std::string(" in kernel ") + g.kernel->name;
+}
 
 // Releases the threads waiting at a collective once every participant arrived. Returns whether
 // any thread was released; throws on divergence or a barrier some threads can never reach.
@@ -134,7 +137,8 @@ bool release_waiting(group &g) {
             throw error("threadgroup_barrier reached by " + std::to_string(at_tg) + " of " +
                         std::to_string(g.count) + " threads (the others returned)" + where(g));
         }
-        for (unsigned i = 0; i < g.count; ++i) g.fibers[i].state = READY;
+        for (unsigned i = 0; i < g.count; ++i)
+            g.fibers[i].state = READY;
         return true;
     }
     for (unsigned first = 0; first < g.count; first += simd_width) {
@@ -146,12 +150,14 @@ bool release_waiting(group &g) {
             const fiber &f = g.fibers[i];
             lane_done += f.state == DONE;
             if (f.state == WAIT_SIMD) {
-                if (at_simd > 0 && f.simd_syncs != syncs) agree = false;
+                if (at_simd > 0 && f.simd_syncs != syncs)
+                    agree = false;
                 syncs = f.simd_syncs;
                 ++at_simd;
             }
         }
-        if (at_simd == 0) continue;
+        if (at_simd == 0)
+            continue;
         // Every thread has run until it blocked, so lanes not at this collective wait at a
         // threadgroup barrier: the SIMD-group diverged and can never complete.
         if (!agree || at_simd + lane_done != last - first) {
@@ -160,7 +166,8 @@ bool release_waiting(group &g) {
                         " wait at different collectives or barriers" + where(g));
         }
         for (unsigned i = first; i < last; ++i) {
-            if (g.fibers[i].state == WAIT_SIMD) g.fibers[i].state = READY;
+            if (g.fibers[i].state == WAIT_SIMD)
+                g.fibers[i].state = READY;
         }
         released = true;
     }
@@ -213,15 +220,18 @@ void run_group(group &g, const uint32_t tg[3], uint64_t parity) {
         bool forward = round % 2 == 0;
         for (unsigned k = 0; k < g.count; ++k) {
             fiber &f = g.fibers[forward ? k : g.count - 1 - k];
-            if (f.state != READY) continue;
+            if (f.state != READY)
+                continue;
             g.current = &f;
             switch_to_fiber(g, f);
             g.current = nullptr;
-            if (g.failure) std::rethrow_exception(g.failure);
+            if (g.failure)
+                std::rethrow_exception(g.failure);
         }
         bool all_done = std::all_of(g.fibers.begin(), g.fibers.begin() + g.count,
                                     [](const fiber &f) { return f.state == DONE; });
-        if (all_done) return;
+        if (all_done)
+            return;
         if (!release_waiting(g)) {
             throw error("deadlock: threads wait at collectives that can never complete" + where(g));
         }
@@ -257,7 +267,9 @@ void validate(const kernel_entry &k, const launch &c) {
 
 } // namespace
 
-registrar::registrar(kernel_entry *entry) { registry()[entry->name] = entry; }
+registrar::registrar(kernel_entry *entry) {
+    registry()[entry->name] = entry;
+}
 
 const kernel_entry *find_kernel(const std::string &name) {
     auto it = registry().find(name);
@@ -266,18 +278,21 @@ const kernel_entry *find_kernel(const std::string &name) {
 
 std::vector<const kernel_entry *> all_kernels() {
     std::vector<const kernel_entry *> out;
-    for (auto &kv : registry()) out.push_back(kv.second);
+    for (auto &kv : registry())
+        out.push_back(kv.second);
     return out;
 }
 
 void run(const std::string &kernel_name, const launch &config) {
     auto it = registry().find(kernel_name);
-    if (it == registry().end()) throw error("no kernel function named " + kernel_name);
+    if (it == registry().end())
+        throw error("no kernel function named " + kernel_name);
     run(*it->second, config);
 }
 
 void run(kernel_entry &kernel, const launch &config) {
-    if (active != nullptr) throw error("mtlemu::run called from inside a kernel");
+    if (active != nullptr)
+        throw error("mtlemu::run called from inside a kernel");
     validate(kernel, config);
     kernel.set_constants(config.constants);
 
@@ -286,7 +301,8 @@ void run(kernel_entry &kernel, const launch &config) {
     g.config = &config;
     g.count = config.threads[0] * config.threads[1] * config.threads[2];
     g.fibers.resize(g.count);
-    for (fiber &f : g.fibers) f.stack.reset(new char[stack_bytes]);
+    for (fiber &f : g.fibers)
+        f.stack.reset(new char[stack_bytes]);
     unsigned simdgroups = (g.count + simd_width - 1) / simd_width;
     g.simd_slots.resize((size_t)simdgroups * simd_width * simd_slot_bytes);
     g.tg_memory.resize(config.threadgroup_memory.size());
@@ -298,7 +314,8 @@ void run(kernel_entry &kernel, const launch &config) {
     const uint32_t *n = config.threadgroups;
     uint64_t total = (uint64_t)n[0] * n[1] * n[2];
     std::vector<uint64_t> order(total);
-    for (uint64_t i = 0; i < total; ++i) order[i] = i;
+    for (uint64_t i = 0; i < total; ++i)
+        order[i] = i;
     std::shuffle(order.begin(), order.end(), std::mt19937_64(config.seed));
 
     active = &g;
@@ -316,13 +333,21 @@ void run(kernel_entry &kernel, const launch &config) {
     ++kernel.launches;
 }
 
-void *bound_buffer(int index) { return current_group().config->buffers[index]; }
+void *bound_buffer(int index) {
+    return current_group().config->buffers[index];
+}
 
-void *bound_threadgroup_memory(int index) { return current_group().tg_memory[index].data(); }
+void *bound_threadgroup_memory(int index) {
+    return current_group().tg_memory[index].data();
+}
 
-const uint32_t *thread_attribute(attribute a) { return current_group().current->attrs[a]; }
+const uint32_t *thread_attribute(attribute a) {
+    return current_group().current->attrs[a];
+}
 
-unsigned current_lane() { return current_group().current->attrs[A_thread_index_in_simdgroup][0]; }
+unsigned current_lane() {
+    return current_group().current->attrs[A_thread_index_in_simdgroup][0];
+}
 
 unsigned current_simdgroup() {
     return current_group().current->attrs[A_simdgroup_index_in_threadgroup][0];
@@ -333,7 +358,9 @@ void simd_sync() {
     wait(WAIT_SIMD);
 }
 
-void threadgroup_sync() { wait(WAIT_TG); }
+void threadgroup_sync() {
+    wait(WAIT_TG);
+}
 
 unsigned char *simd_slot(unsigned lane) {
     group &g = current_group();

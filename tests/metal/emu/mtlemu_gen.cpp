@@ -35,10 +35,10 @@ struct constant {
 };
 
 const char *const thread_attributes[] = {
-    "thread_position_in_grid",       "thread_position_in_threadgroup",
-    "threadgroup_position_in_grid",  "threads_per_threadgroup",
-    "threadgroups_per_grid",         "threads_per_grid",
-    "thread_index_in_threadgroup",   "thread_index_in_simdgroup",
+    "thread_position_in_grid",        "thread_position_in_threadgroup",
+    "threadgroup_position_in_grid",   "threads_per_threadgroup",
+    "threadgroups_per_grid",          "threads_per_grid",
+    "thread_index_in_threadgroup",    "thread_index_in_simdgroup",
     "simdgroup_index_in_threadgroup", "threads_per_simdgroup",
     "simdgroups_per_threadgroup"};
 
@@ -52,12 +52,14 @@ std::string strip_comments(const std::string &s) {
     std::string out = s;
     for (size_t i = 0; i + 1 < out.size(); ++i) {
         if (out[i] == '/' && out[i + 1] == '/') {
-            while (i < out.size() && out[i] != '\n') out[i++] = ' ';
+            while (i < out.size() && out[i] != '\n')
+                out[i++] = ' ';
         } else if (out[i] == '/' && out[i + 1] == '*') {
             size_t end = out.find("*/", i + 2);
             end = end == std::string::npos ? out.size() : end + 2;
             for (; i < end; ++i)
-                if (out[i] != '\n') out[i] = ' ';
+                if (out[i] != '\n')
+                    out[i] = ' ';
         }
     }
     return out;
@@ -74,8 +76,10 @@ std::vector<std::string> split_params(const std::string &list) {
     int depth = 0;
     std::string cur;
     for (char c : list) {
-        if (c == '(' || c == '<' || c == '[') ++depth;
-        if (c == ')' || c == '>' || c == ']') --depth;
+        if (c == '(' || c == '<' || c == '[')
+            ++depth;
+        if (c == ')' || c == '>' || c == ']')
+            --depth;
         if (c == ',' && depth == 0) {
             out.push_back(trim(cur));
             cur.clear();
@@ -83,13 +87,15 @@ std::vector<std::string> split_params(const std::string &list) {
             cur += c;
         }
     }
-    if (!trim(cur).empty()) out.push_back(trim(cur));
+    if (!trim(cur).empty())
+        out.push_back(trim(cur));
     return out;
 }
 
 bool is_thread_attribute(const std::string &a) {
     for (const char *t : thread_attributes)
-        if (a == t) return true;
+        if (a == t)
+            return true;
     return false;
 }
 
@@ -105,7 +111,8 @@ std::vector<kernel> parse_kernels(const std::string &file, const std::string &sr
             depth += src[i] == '(';
             depth -= src[i] == ')';
         }
-        std::regex p(R"(^([\s\S]*?[\s*&])([A-Za-z_]\w*)\s*\[\[\s*(\w+)\s*(?:\(\s*(\d+)\s*\))?\s*\]\]$)");
+        std::regex p(
+            R"(^([\s\S]*?[\s*&])([A-Za-z_]\w*)\s*\[\[\s*(\w+)\s*(?:\(\s*(\d+)\s*\))?\s*\]\]$)");
         for (const std::string &text : split_params(src.substr(open, i - 1 - open))) {
             std::smatch m;
             if (!std::regex_match(text, m, p)) {
@@ -179,7 +186,8 @@ int main(int argc, char **argv) {
     }
     std::string path = argv[1];
     std::ifstream in(path);
-    if (!in) fail(path, "cannot read");
+    if (!in)
+        fail(path, "cannot read");
     std::stringstream buf;
     buf << in.rdbuf();
     std::string source = buf.str();
@@ -211,25 +219,29 @@ int main(int argc, char **argv) {
             out << (i ? ",\n        " : "") << argument(k.params[i]);
         }
         out << ");\n}\n";
-        out << "static mtlemu::kernel_entry entry_" << k.name << "{\"" << k.name << "\", \""
-            << path << "\", &thunk_" << k.name << ", &set_constants,\n    {";
+        out << "static mtlemu::kernel_entry entry_" << k.name << "{\"" << k.name << "\", \"" << path
+            << "\", &thunk_" << k.name << ", &set_constants,\n    {";
         for (const param &p : k.params) {
             const char *kind = p.attribute == "buffer"        ? "BUFFER"
                                : p.attribute == "threadgroup" ? "THREADGROUP"
                                                               : "ATTRIBUTE";
             std::string index = p.index >= 0 ? std::to_string(p.index) : "mtlemu::A_" + p.attribute;
-            out << "{mtlemu::kernel_param::" << kind << ", " << index << ", \"" << p.name << "\"}, ";
+            out << "{mtlemu::kernel_param::" << kind << ", " << index << ", \"" << p.name
+                << "\"}, ";
         }
         out << "},\n    {";
-        for (const constant &c : constants) out << "{" << c.index << ", \"" << c.name << "\"}, ";
+        for (const constant &c : constants)
+            out << "{" << c.index << ", \"" << c.name << "\"}, ";
         out << "}};\nstatic mtlemu::registrar register_" << k.name << "(&entry_" << k.name
             << ");\n";
     }
     out << "} // namespace mtlemu_file_" << stem << "\n";
-    if (kernels.empty()) fail(path, "no kernel functions");
+    if (kernels.empty())
+        fail(path, "no kernel functions");
 
     std::ofstream file(argv[2]);
     file << out.str();
-    if (!file) fail(argv[2], "cannot write");
+    if (!file)
+        fail(argv[2], "cannot write");
     return 0;
 }

@@ -28,7 +28,8 @@ constexpr bool is_float_like =
 template <class T, class F> T apply(const T &x, F f) {
     if constexpr (is_vec<T>::value) {
         T r;
-        for (int i = 0; i < T::components; ++i) r.v[i] = typename T::element_type(f((float)x.v[i]));
+        for (int i = 0; i < T::components; ++i)
+            r.v[i] = typename T::element_type(f((float)x.v[i]));
         return r;
     } else {
         return T(f((float)x));
@@ -110,36 +111,50 @@ template <class T> T min(const T &a, const T &b) {
 template <class T> T max(const T &a, const T &b) {
     return mtlemu::apply2(a, b, [](auto x, auto y) { return x < y ? y : x; });
 }
-template <class T> T fmin(const T &a, const T &b) { return min(a, b); }
-template <class T> T fmax(const T &a, const T &b) { return max(a, b); }
-template <class T> T clamp(const T &x, const T &lo, const T &hi) { return min(max(x, lo), hi); }
+template <class T> T fmin(const T &a, const T &b) {
+    return min(a, b);
+}
+template <class T> T fmax(const T &a, const T &b) {
+    return max(a, b);
+}
+template <class T> T clamp(const T &x, const T &lo, const T &hi) {
+    return min(max(x, lo), hi);
+}
 template <class T> T fma(const T &a, const T &b, const T &c) {
     if constexpr (mtlemu::is_vec<T>::value) {
         T r;
         for (int i = 0; i < T::components; ++i) {
-            r.v[i] = typename T::element_type(std::fma((float)a.v[i], (float)b.v[i], (float)c.v[i]));
+            r.v[i] =
+                typename T::element_type(std::fma((float)a.v[i], (float)b.v[i], (float)c.v[i]));
         }
         return r;
     } else {
         return T(std::fma((float)a, (float)b, (float)c));
     }
 }
-template <class T, class S> T mix(const T &a, const T &b, const S &t) { return a + (b - a) * t; }
-template <class T> T select(const T &a, const T &b, bool c) { return c ? b : a; }
+template <class T, class S> T mix(const T &a, const T &b, const S &t) {
+    return a + (b - a) * t;
+}
+template <class T> T select(const T &a, const T &b, bool c) {
+    return c ? b : a;
+}
 
 template <class T, int N> T dot(const mtlemu::vec<T, N> &a, const mtlemu::vec<T, N> &b) {
     float s = 0.0f;
-    for (int i = 0; i < N; ++i) s += (float)a.v[i] * (float)b.v[i];
+    for (int i = 0; i < N; ++i)
+        s += (float)a.v[i] * (float)b.v[i];
     return T(s);
 }
 template <int N> bool all(const mtlemu::vec<bool, N> &v) {
     for (int i = 0; i < N; ++i)
-        if (!v.v[i]) return false;
+        if (!v.v[i])
+            return false;
     return true;
 }
 template <int N> bool any(const mtlemu::vec<bool, N> &v) {
     for (int i = 0; i < N; ++i)
-        if (v.v[i]) return true;
+        if (v.v[i])
+            return true;
     return false;
 }
 template <class T, class = std::enable_if_t<mtlemu::is_float_like<T>>> bool isnan(T x) {

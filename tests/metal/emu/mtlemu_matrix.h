@@ -15,9 +15,7 @@
 
 namespace metal {
 
-template <class T, int Cols, int Rows> struct simdgroup_matrix {
-    T e[Rows][Cols];
-};
+template <class T, int Cols, int Rows> struct simdgroup_matrix { T e[Rows][Cols]; };
 typedef simdgroup_matrix<float, 8, 8> simdgroup_float8x8;
 typedef simdgroup_matrix<half, 8, 8> simdgroup_half8x8;
 typedef simdgroup_matrix<bfloat, 8, 8> simdgroup_bfloat8x8;
@@ -26,7 +24,8 @@ template <class T, int Cols, int Rows>
 simdgroup_matrix<T, Cols, Rows> make_filled_simdgroup_matrix(const T value) {
     simdgroup_matrix<T, Cols, Rows> m;
     for (int r = 0; r < Rows; ++r)
-        for (int c = 0; c < Cols; ++c) m.e[r][c] = value;
+        for (int c = 0; c < Cols; ++c)
+            m.e[r][c] = value;
     return m;
 }
 
@@ -66,7 +65,8 @@ void simdgroup_multiply_accumulate(simdgroup_matrix<TD, N, M> &d,
     for (int i = 0; i < M; ++i) {
         for (int j = 0; j < N; ++j) {
             float s = (float)c.e[i][j];
-            for (int k = 0; k < K; ++k) s = std::fma((float)a.e[i][k], (float)b.e[k][j], s);
+            for (int k = 0; k < K; ++k)
+                s = std::fma((float)a.e[i][k], (float)b.e[k][j], s);
             r.e[i][j] = TD(s);
         }
     }

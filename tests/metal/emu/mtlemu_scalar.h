@@ -69,7 +69,9 @@ inline uint16_t float_to_bfloat_bits(float f) {
     x += 0x7fffu + ((x >> 16) & 1u);
     return (uint16_t)(x >> 16);
 }
-inline float bfloat_bits_to_float(uint16_t b) { return bits_float((uint32_t)b << 16); }
+inline float bfloat_bits_to_float(uint16_t b) {
+    return bits_float((uint32_t)b << 16);
+}
 
 // A 16-bit float. Arithmetic between two values of the type rounds the float result back to
 // the type: exact IEEE semantics for + - * / since float carries more than 2p+2 bits.
@@ -83,7 +85,9 @@ template <class Tag> struct f16_base {
     f16_base operator-() const { return f16_base(-(float)*this); }
     f16_base operator+() const { return *this; }
 #define MTLEMU_F16_COMPOUND(op)                                                                    \
-    f16_base &operator op##=(f16_base o) { return *this = f16_base((float)*this op(float) o); }
+    f16_base &operator op##=(f16_base o) {                                                         \
+        return *this = f16_base((float)*this op(float) o);                                         \
+    }
     MTLEMU_F16_COMPOUND(+)
     MTLEMU_F16_COMPOUND(-)
     MTLEMU_F16_COMPOUND(*)
@@ -105,8 +109,12 @@ struct bfloat_tag {
     template <class Tag> f16_base<Tag> operator op(f16_base<Tag> a, f16_base<Tag> b) {             \
         return f16_base<Tag>((float)a op(float) b);                                                \
     }                                                                                              \
-    template <class Tag> float operator op(f16_base<Tag> a, float b) { return (float)a op b; }     \
-    template <class Tag> float operator op(float a, f16_base<Tag> b) { return a op(float) b; }
+    template <class Tag> float operator op(f16_base<Tag> a, float b) {                             \
+        return (float)a op b;                                                                      \
+    }                                                                                              \
+    template <class Tag> float operator op(float a, f16_base<Tag> b) {                             \
+        return a op(float) b;                                                                      \
+    }
 MTLEMU_F16_BINARY(+)
 MTLEMU_F16_BINARY(-)
 MTLEMU_F16_BINARY(*)
@@ -116,8 +124,12 @@ MTLEMU_F16_BINARY(/)
     template <class Tag> bool operator op(f16_base<Tag> a, f16_base<Tag> b) {                      \
         return (float)a op(float) b;                                                               \
     }                                                                                              \
-    template <class Tag> bool operator op(f16_base<Tag> a, float b) { return (float)a op b; }      \
-    template <class Tag> bool operator op(float a, f16_base<Tag> b) { return a op(float) b; }
+    template <class Tag> bool operator op(f16_base<Tag> a, float b) {                              \
+        return (float)a op b;                                                                      \
+    }                                                                                              \
+    template <class Tag> bool operator op(float a, f16_base<Tag> b) {                              \
+        return a op(float) b;                                                                      \
+    }
 MTLEMU_F16_COMPARE(<)
 MTLEMU_F16_COMPARE(>)
 MTLEMU_F16_COMPARE(<=)

@@ -23,10 +23,16 @@ enum class mem_flags : unsigned {
     mem_texture = 4,
     mem_threadgroup_imageblock = 8
 };
-inline mem_flags operator|(mem_flags a, mem_flags b) { return mem_flags((unsigned)a | (unsigned)b); }
+inline mem_flags operator|(mem_flags a, mem_flags b) {
+    return mem_flags((unsigned)a | (unsigned)b);
+}
 
-inline void threadgroup_barrier(mem_flags) { mtlemu::threadgroup_sync(); }
-inline void simdgroup_barrier(mem_flags) { mtlemu::simd_sync(); }
+inline void threadgroup_barrier(mem_flags) {
+    mtlemu::threadgroup_sync();
+}
+inline void simdgroup_barrier(mem_flags) {
+    mtlemu::simd_sync();
+}
 
 } // namespace metal
 
@@ -56,7 +62,8 @@ template <class T, class Op> T reduce(const T &value, Op op) {
         bool active[simd_width];
         for (unsigned l = 0; l < simd_width; ++l) {
             active[l] = lane_active(l);
-            if (active[l]) lanes[l] = slot_value<T>(l);
+            if (active[l])
+                lanes[l] = slot_value<T>(l);
         }
         for (unsigned step = 1; step < simd_width; step *= 2) {
             for (unsigned l = 0; l + step < simd_width; l += 2 * step) {
@@ -119,11 +126,14 @@ template <class T> T simd_shuffle_xor(T x, ushort mask) {
     return mtlemu::collective(
         x, [&](unsigned self) { return mtlemu::lane_or_own<T>(self ^ mask, self); });
 }
-template <class T> T simd_broadcast(T x, ushort lane) { return simd_shuffle(x, lane); }
+template <class T> T simd_broadcast(T x, ushort lane) {
+    return simd_shuffle(x, lane);
+}
 template <class T> T simd_broadcast_first(T x) {
     return mtlemu::collective(x, [&](unsigned self) {
         for (unsigned l = 0; l < mtlemu::simd_width; ++l) {
-            if (mtlemu::lane_active(l)) return mtlemu::slot_value<T>(l);
+            if (mtlemu::lane_active(l))
+                return mtlemu::slot_value<T>(l);
         }
         return mtlemu::slot_value<T>(self);
     });
@@ -132,7 +142,8 @@ template <class T> T simd_prefix_inclusive_sum(T x) {
     return mtlemu::collective(x, [&](unsigned self) {
         T sum = T(0);
         for (unsigned l = 0; l <= self; ++l) {
-            if (mtlemu::lane_active(l)) sum = T(sum + mtlemu::slot_value<T>(l));
+            if (mtlemu::lane_active(l))
+                sum = T(sum + mtlemu::slot_value<T>(l));
         }
         return sum;
     });
@@ -141,7 +152,8 @@ template <class T> T simd_prefix_exclusive_sum(T x) {
     return mtlemu::collective(x, [&](unsigned self) {
         T sum = T(0);
         for (unsigned l = 0; l < self; ++l) {
-            if (mtlemu::lane_active(l)) sum = T(sum + mtlemu::slot_value<T>(l));
+            if (mtlemu::lane_active(l))
+                sum = T(sum + mtlemu::slot_value<T>(l));
         }
         return sum;
     });
@@ -155,7 +167,8 @@ inline bool simd_any(bool b) {
 inline bool simd_is_first() {
     return mtlemu::collective(0, [](unsigned self) {
         for (unsigned l = 0; l < mtlemu::simd_width; ++l) {
-            if (mtlemu::lane_active(l)) return l == self;
+            if (mtlemu::lane_active(l))
+                return l == self;
         }
         return false;
     });
@@ -164,29 +177,31 @@ inline bool simd_is_first() {
 // Device atomics (MSL supports relaxed ordering): the fibers of one dispatch run on one OS
 // thread, so plain read-modify-write is atomic here.
 enum memory_order { memory_order_relaxed };
-template <class T> struct mtlemu_atomic {
-    T value;
-};
+template <class T> struct mtlemu_atomic { T value; };
 template <class T> using atomic_value = typename std::enable_if<true, T>::type; // not deduced
 typedef mtlemu_atomic<int> atomic_int;
 typedef mtlemu_atomic<uint> atomic_uint;
-template <class T> void atomic_store_explicit(volatile mtlemu_atomic<T> *a, atomic_value<T> v, memory_order) {
+template <class T>
+void atomic_store_explicit(volatile mtlemu_atomic<T> *a, atomic_value<T> v, memory_order) {
     a->value = v;
 }
 template <class T> T atomic_load_explicit(volatile mtlemu_atomic<T> *a, memory_order) {
     return a->value;
 }
-template <class T> T atomic_fetch_add_explicit(volatile mtlemu_atomic<T> *a, atomic_value<T> v, memory_order) {
+template <class T>
+T atomic_fetch_add_explicit(volatile mtlemu_atomic<T> *a, atomic_value<T> v, memory_order) {
     T old = a->value;
     a->value = old + v;
     return old;
 }
-template <class T> T atomic_fetch_or_explicit(volatile mtlemu_atomic<T> *a, atomic_value<T> v, memory_order) {
+template <class T>
+T atomic_fetch_or_explicit(volatile mtlemu_atomic<T> *a, atomic_value<T> v, memory_order) {
     T old = a->value;
     a->value = old | v;
     return old;
 }
-template <class T> T atomic_fetch_max_explicit(volatile mtlemu_atomic<T> *a, atomic_value<T> v, memory_order) {
+template <class T>
+T atomic_fetch_max_explicit(volatile mtlemu_atomic<T> *a, atomic_value<T> v, memory_order) {
     T old = a->value;
     a->value = old < v ? v : old;
     return old;

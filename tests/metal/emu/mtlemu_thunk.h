@@ -14,7 +14,8 @@ template <class T> T attribute_as(attribute a) {
     const uint32_t *v = thread_attribute(a);
     if constexpr (is_vec<T>::value) {
         T r;
-        for (int i = 0; i < T::components; ++i) r.v[i] = typename T::element_type(v[i]);
+        for (int i = 0; i < T::components; ++i)
+            r.v[i] = typename T::element_type(v[i]);
         return r;
     } else {
         return T(v[0]);

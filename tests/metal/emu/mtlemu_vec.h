@@ -68,9 +68,7 @@ template <class V> constexpr bool is_vec_v = is_vec<std::decay_t<V>>::value;
 
 // The vector a swizzle or vector stands for.
 template <class V> struct vec_of;
-template <class T, int N> struct vec_of<vec<T, N>> {
-    typedef vec<T, N> type;
-};
+template <class T, int N> struct vec_of<vec<T, N>> { typedef vec<T, N> type; };
 template <class T, int N, int... I> struct vec_of<swizzle<T, N, I...>> {
     typedef vec<T, sizeof...(I)> type;
 };
@@ -83,32 +81,38 @@ struct arg_width<A, std::enable_if_t<is_vec_v<A>>>
     : std::integral_constant<int, vec_of_t<A>::components> {};
 
 template <class S>
-constexpr bool is_scalar_v = std::is_arithmetic<S>::value || std::is_same<S, half>::value ||
-                             std::is_same<S, bfloat>::value;
+constexpr bool is_scalar_v =
+    std::is_arithmetic<S>::value || std::is_same<S, half>::value || std::is_same<S, bfloat>::value;
 
 // MSL aligns a 3-vector like a 4-vector.
-template <class T, int N> constexpr size_t vec_align() { return sizeof(T) * (N == 3 ? 4 : N); }
+template <class T, int N> constexpr size_t vec_align() {
+    return sizeof(T) * (N == 3 ? 4 : N);
+}
 
 // The members every vector width shares; the storage union differs per width.
 #define MTLEMU_VEC_MEMBERS(N)                                                                      \
     typedef T element_type;                                                                        \
     static constexpr int components = N;                                                           \
     vec() = default;                                                                               \
-    vec(const vec &o) { copy(o); }                                                                 \
+    vec(const vec &o) {                                                                            \
+        copy(o);                                                                                   \
+    }                                                                                              \
     vec &operator=(const vec &o) {                                                                 \
         copy(o);                                                                                   \
         return *this;                                                                              \
     }                                                                                              \
-    /* A scalar fills every component (float4(0.0f), float4 v = 1.0f). */                         \
+    /* A scalar fills every component (float4(0.0f), float4 v = 1.0f). */                          \
     template <class S, class = std::enable_if_t<is_scalar_v<S>>> vec(S s) {                        \
-        for (int i = 0; i < N; ++i) v[i] = T(s);                                                   \
+        for (int i = 0; i < N; ++i)                                                                \
+            v[i] = T(s);                                                                           \
     }                                                                                              \
-    /* Explicit conversion from another element type (float4(h4)). */                             \
+    /* Explicit conversion from another element type (float4(h4)). */                              \
     template <class U, class = std::enable_if_t<!std::is_same<U, T>::value>>                       \
     explicit vec(const vec<U, N> &o) {                                                             \
-        for (int i = 0; i < N; ++i) v[i] = T(o.v[i]);                                              \
+        for (int i = 0; i < N; ++i)                                                                \
+            v[i] = T(o.v[i]);                                                                      \
     }                                                                                              \
-    /* Flattening: scalars and vectors whose widths add up to N (float4(a.xy, b, c)). */          \
+    /* Flattening: scalars and vectors whose widths add up to N (float4(a.xy, b, c)). */           \
     template <class A, class B, class... R,                                                        \
               class = std::enable_if_t<(arg_width<A>::value + arg_width<B>::value +                \
                                         (0 + ... + arg_width<R>::value)) == N>>                    \
@@ -118,17 +122,23 @@ template <class T, int N> constexpr size_t vec_align() { return sizeof(T) * (N =
         put(k, b);                                                                                 \
         (put(k, r), ...);                                                                          \
     }                                                                                              \
-    T &operator[](int i) { return v[i]; }                                                          \
-    const T &operator[](int i) const { return v[i]; }                                              \
+    T &operator[](int i) {                                                                         \
+        return v[i];                                                                               \
+    }                                                                                              \
+    const T &operator[](int i) const {                                                             \
+        return v[i];                                                                               \
+    }                                                                                              \
                                                                                                    \
   private:                                                                                         \
     void copy(const vec &o) {                                                                      \
-        for (int i = 0; i < N; ++i) v[i] = o.v[i];                                                 \
+        for (int i = 0; i < N; ++i)                                                                \
+            v[i] = o.v[i];                                                                         \
     }                                                                                              \
     template <class A> void put(int &k, const A &a) {                                              \
         if constexpr (is_vec_v<A>) {                                                               \
             vec_of_t<A> flat(a);                                                                   \
-            for (int i = 0; i < arg_width<A>::value; ++i) v[k++] = T(flat.v[i]);                   \
+            for (int i = 0; i < arg_width<A>::value; ++i)                                          \
+                v[k++] = T(flat.v[i]);                                                             \
         } else {                                                                                   \
             v[k++] = T(a);                                                                         \
         }                                                                                          \
@@ -157,18 +167,15 @@ MTLEMU_VEC_CLASS(4, x, y, z, w)
 template <class T, int N, class F>
 vec<decltype(std::declval<F>()(T())), N> map(const vec<T, N> &a, F f) {
     vec<decltype(f(T())), N> r;
-    for (int i = 0; i < N; ++i) r.v[i] = f(a.v[i]);
+    for (int i = 0; i < N; ++i)
+        r.v[i] = f(a.v[i]);
     return r;
 }
 
 // The vector type of a binary operation: the vector operand's (MSL has no mixed-element
 // vector arithmetic, so two vector operands must agree).
-template <class A, class B, bool = is_vec_v<A>> struct binary_vec {
-    typedef vec_of_t<A> type;
-};
-template <class A, class B> struct binary_vec<A, B, false> {
-    typedef vec_of_t<B> type;
-};
+template <class A, class B, bool = is_vec_v<A>> struct binary_vec { typedef vec_of_t<A> type; };
+template <class A, class B> struct binary_vec<A, B, false> { typedef vec_of_t<B> type; };
 template <class V, class X> V operand(const X &x) {
     if constexpr (is_vec_v<X>) {
         static_assert(std::is_same<vec_of_t<X>, V>::value, "vector operands of different types");
@@ -183,7 +190,8 @@ template <class V, class X> V operand(const X &x) {
     typename binary_vec<A, B>::type operator op(const A &a, const B &b) {                          \
         typedef typename binary_vec<A, B>::type V;                                                 \
         V x = operand<V>(a), y = operand<V>(b), r;                                                 \
-        for (int i = 0; i < V::components; ++i) r.v[i] = x.v[i] op y.v[i];                          \
+        for (int i = 0; i < V::components; ++i)                                                    \
+            r.v[i] = x.v[i] op y.v[i];                                                             \
         return r;                                                                                  \
     }                                                                                              \
     template <class T, int N, class B> vec<T, N> &operator op##=(vec<T, N> &a, const B &b) {       \
@@ -214,7 +222,8 @@ template <class T, int N> vec<T, N> operator~(const vec<T, N> &a) {
         typedef typename binary_vec<A, B>::type V;                                                 \
         V x = operand<V>(a), y = operand<V>(b);                                                    \
         vec<bool, V::components> r;                                                                \
-        for (int i = 0; i < V::components; ++i) r.v[i] = x.v[i] op y.v[i];                         \
+        for (int i = 0; i < V::components; ++i)                                                    \
+            r.v[i] = x.v[i] op y.v[i];                                                             \
         return r;                                                                                  \
     }
 MTLEMU_VEC_COMPARE(<)

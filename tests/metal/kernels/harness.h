@@ -39,7 +39,8 @@ struct registrar {
 [[noreturn]] void fail(const std::string &message);
 #define KT_CHECK(cond, msg)                                                                        \
     do {                                                                                           \
-        if (!(cond)) kt::fail(std::string(__FILE__ ":") + std::to_string(__LINE__) + ": " + (msg)); \
+        if (!(cond))                                                                               \
+            kt::fail(std::string(__FILE__ ":") + std::to_string(__LINE__) + ": " + (msg));         \
     } while (0)
 
 // Host memory standing in for an mc_buffer (the plan only reads buffer->host and size).
@@ -55,9 +56,20 @@ mc_tensor tensor(memory &m, int32_t dtype, int32_t rows, int32_t cols, uint64_t 
                  uint64_t row_stride = 0);
 uint64_t row_bytes(int32_t dtype, int32_t cols);
 
-// Plans `op` with `tunables` and runs every dispatch on the emulator; returns the status words.
-std::vector<int32_t> run_op(const mc_op_desc &op, const mc_plan_tunables &tunables);
-std::vector<int32_t> run_op(const mc_op_desc &op);
+// What the CPU backend (the reference implementation) must do with an op.
+enum class cpu_reference {
+    agrees,  // succeed, and every tensor the Metal plan writes must match its result
+    rejects, // fail (e.g. a KV position out of range, which the GPU skips and flags instead)
+};
+
+// Runs `op` twice: on the CPU backend over copies of its buffers, then as the Metal plan
+// (mc_plan_op with `tunables`) on the emulator over the buffers themselves. Every tensor the
+// plan writes must then match the CPU's result within float rounding; tests add their own
+// independent checks. Returns the Metal status words.
+std::vector<int32_t> run_op(const mc_op_desc &op, const mc_plan_tunables &tunables,
+                            cpu_reference reference = cpu_reference::agrees);
+std::vector<int32_t> run_op(const mc_op_desc &op, cpu_reference reference = cpu_reference::agrees);
+mc_plan_tunables default_tunables();
 
 std::mt19937 &rng();
 float uniform(float lo, float hi);

@@ -17,7 +17,8 @@ namespace {
 
 int coverage() {
     std::set<std::string> declared;
-    for (const kt::test_case &t : kt::tests()) declared.insert(t.kernels.begin(), t.kernels.end());
+    for (const kt::test_case &t : kt::tests())
+        declared.insert(t.kernels.begin(), t.kernels.end());
     int missing = 0;
     for (const mtlemu::kernel_entry *k : mtlemu::all_kernels()) {
         if (!declared.count(k->name)) {
@@ -38,7 +39,8 @@ int coverage() {
 // Runs one test; it fails if it throws or if a kernel it claims to cover never launched.
 bool run(const kt::test_case &t) {
     std::map<std::string, uint64_t> before;
-    for (const mtlemu::kernel_entry *k : mtlemu::all_kernels()) before[k->name] = k->launches;
+    for (const mtlemu::kernel_entry *k : mtlemu::all_kernels())
+        before[k->name] = k->launches;
     try {
         t.body();
         for (const std::string &name : t.kernels) {
@@ -59,11 +61,13 @@ bool run(const kt::test_case &t) {
 
 int main(int argc, char **argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (!args.empty() && args[0] == "--coverage") return coverage();
+    if (!args.empty() && args[0] == "--coverage")
+        return coverage();
     if (args.size() == 2 && args[0] == "--ctest") {
         std::ofstream out(args[1]);
         for (const kt::test_case &t : kt::tests()) {
-            out << "add_test(metal_kernel." << t.name << " \"" << argv[0] << "\" " << t.name << ")\n";
+            out << "add_test(metal_kernel." << t.name << " \"" << argv[0] << "\" " << t.name
+                << ")\n";
         }
         out << "add_test(metal_kernel.coverage \"" << argv[0] << "\" --coverage)\n";
         return out ? 0 : 1;
@@ -71,8 +75,10 @@ int main(int argc, char **argv) {
     int passed = 0, failed = 0;
     for (const kt::test_case &t : kt::tests()) {
         bool selected = args.empty();
-        for (const std::string &a : args) selected |= a == t.name;
-        if (!selected) continue;
+        for (const std::string &a : args)
+            selected |= a == t.name;
+        if (!selected)
+            continue;
         (run(t) ? passed : failed)++;
     }
     if (passed + failed == 0) {

@@ -21,7 +21,8 @@ void check_rope(int32_t tokens, int32_t heads, int32_t head_dim, int32_t rope_di
     op.kind = MC_OPK_ROPE;
     op.t[0] = kt::tensor(x, MC_DTYPE_F32, tokens, heads * head_dim, 0, xs);
     op.t[1] = kt::tensor(pos, MC_DTYPE_I32, tokens, 1);
-    if (freq_factors) op.t[2] = kt::tensor(ff, MC_DTYPE_F32, 1, rope_dims / 2);
+    if (freq_factors)
+        op.t[2] = kt::tensor(ff, MC_DTYPE_F32, 1, rope_dims / 2);
     op.i[0] = heads;
     op.i[1] = head_dim;
     op.i[2] = rope_dims;
@@ -34,7 +35,8 @@ void check_rope(int32_t tokens, int32_t heads, int32_t head_dim, int32_t rope_di
         for (int32_t h = 0; h < heads; ++h) {
             for (int32_t i = 0; i < rope_dims / 2; ++i) {
                 double theta = pos.as<int32_t>()[t] * std::pow(10000.0, -2.0 * i / rope_dims);
-                if (freq_factors) theta /= ff.as<float>()[i];
+                if (freq_factors)
+                    theta /= ff.as<float>()[i];
                 int32_t a = mode == MC_ROPE_NEOX ? i : 2 * i;
                 int32_t b = mode == MC_ROPE_NEOX ? i + rope_dims / 2 : 2 * i + 1;
                 double x0 = in[h * head_dim + a], x1 = in[h * head_dim + b];
@@ -72,8 +74,10 @@ float cache_value(const kt::memory &m, int32_t dtype, uint64_t offset) {
 }
 
 float rounded(float v, int32_t dtype) {
-    if (dtype == MC_DTYPE_F16) return kt::f16_to_f32(kt::f32_to_f16(v));
-    if (dtype == MC_DTYPE_BF16) return kt::bf16_to_f32(kt::f32_to_bf16(v));
+    if (dtype == MC_DTYPE_F16)
+        return kt::f16_to_f32(kt::f32_to_f16(v));
+    if (dtype == MC_DTYPE_BF16)
+        return kt::bf16_to_f32(kt::f32_to_bf16(v));
     return v;
 }
 
@@ -90,7 +94,8 @@ void check_kv_append(int32_t dtype, int32_t tokens, int32_t kv_dim, int32_t capa
         pos.as<int32_t>()[t] = (t * 7 + 3) % capacity; // distinct rows for distinct tokens
         seq.as<int32_t>()[t] = with_seq_ids ? t % sequences : 0;
     }
-    if (out_of_range) pos.as<int32_t>()[tokens - 1] = capacity; // one past the sequence
+    if (out_of_range)
+        pos.as<int32_t>()[tokens - 1] = capacity; // one past the sequence
     mc_op_desc op{};
     op.kind = MC_OPK_KV_APPEND;
     op.t[0] = kt::tensor(k, MC_DTYPE_F32, tokens, kv_dim);
@@ -98,13 +103,16 @@ void check_kv_append(int32_t dtype, int32_t tokens, int32_t kv_dim, int32_t capa
     op.t[2] = kt::tensor(kc, dtype, (int32_t)rows, kv_dim, 0, row);
     op.t[3] = kt::tensor(vc, dtype, (int32_t)rows, kv_dim, 0, row);
     op.t[4] = kt::tensor(pos, MC_DTYPE_I32, tokens, 1);
-    if (with_seq_ids) op.t[5] = kt::tensor(seq, MC_DTYPE_I32, tokens, 1);
+    if (with_seq_ids)
+        op.t[5] = kt::tensor(seq, MC_DTYPE_I32, tokens, 1);
     op.i[0] = capacity;
-    std::vector<int32_t> status = kt::run_op(op);
+    std::vector<int32_t> status =
+        kt::run_op(op, out_of_range ? kt::cpu_reference::rejects : kt::cpu_reference::agrees);
     KT_CHECK(status[0] == (out_of_range ? 1 : 0), "kv_append status flag");
     std::vector<int> written(rows, 0);
     for (int32_t t = 0; t < tokens; ++t) {
-        if (out_of_range && t == tokens - 1) continue;
+        if (out_of_range && t == tokens - 1)
+            continue;
         uint64_t r = (uint64_t)seq.as<int32_t>()[t] * capacity + pos.as<int32_t>()[t];
         written[r] = 1;
         size_t es = dtype == MC_DTYPE_F32 ? 4 : 2;
@@ -118,7 +126,8 @@ void check_kv_append(int32_t dtype, int32_t tokens, int32_t kv_dim, int32_t capa
         }
     }
     for (uint64_t r = 0; r < rows; ++r) { // untouched rows stay zero
-        if (written[r]) continue;
+        if (written[r])
+            continue;
         for (uint64_t b = 0; b < row; ++b) {
             KT_CHECK(kc.bytes[r * row + b] == 0 && vc.bytes[r * row + b] == 0,
                      "kv_append wrote cache row " + std::to_string(r) + ", which no token owns");
@@ -142,8 +151,10 @@ void check_embedding(int32_t dtype, int32_t vocab, int32_t dim, int32_t tokens, 
     uint64_t stride = kt::row_bytes(dtype, dim) + 4;
     kt::memory table(stride * vocab), ids(8ull * tokens), out(4ull * tokens * (dim + 1));
     kt::fill_weights(table, dtype, vocab, dim, 0, stride);
-    for (int32_t t = 0; t < tokens; ++t) ids.as<int32_t>()[2 * t] = (int32_t)(kt::rng()() % vocab);
-    if (bad_token) ids.as<int32_t>()[0] = vocab + 5;
+    for (int32_t t = 0; t < tokens; ++t)
+        ids.as<int32_t>()[2 * t] = (int32_t)(kt::rng()() % vocab);
+    if (bad_token)
+        ids.as<int32_t>()[0] = vocab + 5;
     mc_op_desc op{};
     op.kind = MC_OPK_EMBEDDING;
     op.t[0] = kt::tensor(table, dtype, vocab, dim, 0, stride);
@@ -155,7 +166,8 @@ void check_embedding(int32_t dtype, int32_t vocab, int32_t dim, int32_t tokens, 
         int32_t id = ids.as<int32_t>()[2 * t];
         std::vector<double> want(dim, 0.0);
         if (id < vocab) {
-            for (int32_t c = 0; c < dim; ++c) want[c] = kt::weight_at(table, dtype, 0, stride, id, c);
+            for (int32_t c = 0; c < dim; ++c)
+                want[c] = kt::weight_at(table, dtype, 0, stride, id, c);
         }
         kt::expect_near(out.as<float>(4ull * t * (dim + 1)), want.data(), dim, 0, 0,
                         "embedding dtype " + std::to_string(dtype) + " token " + std::to_string(t));
@@ -165,7 +177,8 @@ void check_embedding(int32_t dtype, int32_t vocab, int32_t dim, int32_t tokens, 
 } // namespace
 
 KT_TEST(embedding_types, "mc_embedding") {
-    for (int32_t dtype : {MC_DTYPE_F32, MC_DTYPE_F16, MC_DTYPE_BF16, MC_DTYPE_Q8_0, MC_DTYPE_Q4_0}) {
+    for (int32_t dtype :
+         {MC_DTYPE_F32, MC_DTYPE_F16, MC_DTYPE_BF16, MC_DTYPE_Q8_0, MC_DTYPE_Q4_0}) {
         bool q = dtype == MC_DTYPE_Q8_0 || dtype == MC_DTYPE_Q4_0;
         check_embedding(dtype, 512, q ? 64 : 70, 3, false);
         check_embedding(dtype, 100, q ? 96 : 33, 4, true);

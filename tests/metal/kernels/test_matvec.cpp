@@ -1,6 +1,7 @@
 // test_matvec.cpp — the projections (mc_op_matmul, _qkv, _gate_up_silu) in both paths: the
 // decode matvec kernels (few x rows) and the simdgroup-matrix prefill kernel (many rows), for
-// every weight type, against a double-precision reference on ggml-dequantised weights.
+// every weight type, against the CPU backend and a double-precision reference on
+// ggml-dequantised weights.
 #include "harness.h"
 
 #include <cmath>
@@ -10,7 +11,9 @@ namespace {
 const int32_t weight_types[] = {MC_DTYPE_F32, MC_DTYPE_F16, MC_DTYPE_BF16, MC_DTYPE_Q8_0,
                                 MC_DTYPE_Q4_0};
 
-bool quantized(int32_t dtype) { return dtype == MC_DTYPE_Q8_0 || dtype == MC_DTYPE_Q4_0; }
+bool quantized(int32_t dtype) {
+    return dtype == MC_DTYPE_Q8_0 || dtype == MC_DTYPE_Q4_0;
+}
 
 // A weight matrix in its own memory, rows padded by 64 bytes (a non-packed stride).
 struct weights {
@@ -18,14 +21,14 @@ struct weights {
     uint64_t stride;
     kt::memory mem;
     weights(int32_t dtype_, int32_t n_, int32_t k_)
-        : dtype(dtype_), n(n_), k(k_), stride(kt::row_bytes(dtype_, k_) + 64),
-          mem(stride * n_) {
+        : dtype(dtype_), n(n_), k(k_), stride(kt::row_bytes(dtype_, k_) + 64), mem(stride * n_) {
         kt::fill_weights(mem, dtype, n, k, 0, stride);
     }
     mc_tensor t() { return kt::tensor(mem, dtype, n, k, 0, stride); }
     double dot(const float *x, int32_t row) const {
         double s = 0;
-        for (int32_t c = 0; c < k; ++c) s += (double)kt::weight_at(mem, dtype, 0, stride, row, c) * x[c];
+        for (int32_t c = 0; c < k; ++c)
+            s += (double)kt::weight_at(mem, dtype, 0, stride, row, c) * x[c];
         return s;
     }
     double abs_dot(const float *x, int32_t row) const {
@@ -37,9 +40,27 @@ struct weights {
     }
 };
 
+// Activations for weights of `dtype`: uniform in [-1, 1], except that with quantized weights
+// each block of 32 lies on an 8-bit grid (d * q, q in [-127, 127], one |q| = 127), so the CPU
+// reference's ggml-style 8-bit activation rounding is exact and the two can agree to float
+// rounding. The kernels themselves never round the activations.
+void fill_x(float *x, int32_t k, int32_t dtype) {
+    if (!quantized(dtype)) {
+        kt::fill_uniform(x, k);
+        return;
+    }
+    for (int32_t b = 0; b < k; b += 32) {
+        float d = kt::uniform(0.5f, 1.0f) / 127.0f;
+        for (int32_t i = 0; i < 32; ++i)
+            x[b + i] = d * (float)((int)(kt::rng()() % 255) - 127);
+        x[b + (int32_t)(kt::rng()() % 32)] = d * (kt::rng()() % 2 ? 127.0f : -127.0f);
+    }
+}
+
 // Float accumulation error grows with the terms' magnitude: tolerance per output element.
 void expect_rows(const float *got, uint64_t got_stride, const std::vector<double> &want,
-                 const std::vector<double> &scale, int32_t rows, int32_t n, const std::string &what) {
+                 const std::vector<double> &scale, int32_t rows, int32_t n,
+                 const std::string &what) {
     for (int32_t r = 0; r < rows; ++r) {
         for (int32_t j = 0; j < n; ++j) {
             size_t i = (size_t)r * n + j;
@@ -59,14 +80,17 @@ void check_matmul(int32_t dtype, int32_t m, int32_t n, int32_t k, bool residual,
     weights w(dtype, n, k);
     uint64_t xs = 4ull * (k + 5), os = 4ull * (n + 3);
     kt::memory x(xs * m), out(os * m), res(os * m);
-    for (int32_t r = 0; r < m; ++r) kt::fill_uniform(x.as<float>(xs * r), k);
-    for (int32_t r = 0; r < m; ++r) kt::fill_uniform(res.as<float>(os * r), n);
+    for (int32_t r = 0; r < m; ++r)
+        fill_x(x.as<float>(xs * r), k, dtype);
+    for (int32_t r = 0; r < m; ++r)
+        kt::fill_uniform(res.as<float>(os * r), n);
     kt::memory &target = alias ? res : out;
     mc_op_desc op{};
     op.kind = MC_OPK_MATMUL;
     op.t[0] = kt::tensor(x, MC_DTYPE_F32, m, k, 0, xs);
     op.t[1] = w.t();
-    if (residual) op.t[2] = kt::tensor(res, MC_DTYPE_F32, m, n, 0, os);
+    if (residual)
+        op.t[2] = kt::tensor(res, MC_DTYPE_F32, m, n, 0, os);
     op.t[3] = kt::tensor(target, MC_DTYPE_F32, m, n, 0, os);
     std::vector<double> want((size_t)m * n), scale((size_t)m * n);
     for (int32_t r = 0; r < m; ++r) {
@@ -92,7 +116,9 @@ mc_plan_tunables tunables(int32_t rows, int32_t simdgroups) {
 }
 
 // k for a dtype: quantized rows hold whole blocks, float rows need not hold whole chunks.
-int32_t k_for(int32_t dtype, int32_t plain_k) { return quantized(dtype) ? (plain_k + 31) / 32 * 32 : plain_k; }
+int32_t k_for(int32_t dtype, int32_t plain_k) {
+    return quantized(dtype) ? (plain_k + 31) / 32 * 32 : plain_k;
+}
 
 } // namespace
 
@@ -121,7 +147,8 @@ namespace {
 void check_qkv(int32_t dtype, int32_t m, int32_t nq, int32_t nkv, int32_t k) {
     weights wq(dtype, nq, k), wk(dtype, nkv, k), wv(dtype, nkv, k);
     kt::memory x(4ull * m * k), q(4ull * m * nq), kk(4ull * m * nkv), v(4ull * m * nkv);
-    kt::fill_uniform(x.as<float>(), (size_t)m * k);
+    for (int32_t r = 0; r < m; ++r)
+        fill_x(x.as<float>(4ull * r * k), k, dtype);
     mc_op_desc op{};
     op.kind = MC_OPK_MATMUL_QKV;
     op.t[0] = kt::tensor(x, MC_DTYPE_F32, m, k);
@@ -151,7 +178,8 @@ void check_qkv(int32_t dtype, int32_t m, int32_t nq, int32_t nkv, int32_t k) {
 void check_gate_up(int32_t dtype, int32_t m, int32_t n, int32_t k) {
     weights gate(dtype, n, k), up(dtype, n, k);
     kt::memory x(4ull * m * k), out(4ull * m * n);
-    kt::fill_uniform(x.as<float>(), (size_t)m * k);
+    for (int32_t r = 0; r < m; ++r)
+        fill_x(x.as<float>(4ull * r * k), k, dtype);
     mc_op_desc op{};
     op.kind = MC_OPK_GATE_UP_SILU;
     op.t[0] = kt::tensor(x, MC_DTYPE_F32, m, k);
@@ -167,8 +195,8 @@ void check_gate_up(int32_t dtype, int32_t m, int32_t n, int32_t k) {
             double silu = g / (1.0 + std::exp(-g));
             want[(size_t)r * n + j] = silu * u;
             // d(silu(g)*u) ~ |u| dg + |silu| du, with dg, du ~ the abs dots
-            scale[(size_t)r * n + j] = std::fabs(u) * gate.abs_dot(xr, j) * 1.2 +
-                                       std::fabs(silu) * up.abs_dot(xr, j);
+            scale[(size_t)r * n + j] =
+                std::fabs(u) * gate.abs_dot(xr, j) * 1.2 + std::fabs(silu) * up.abs_dot(xr, j);
         }
     }
     expect_rows(out.as<float>(), n, want, scale, m, n, "gate_up " + shape(dtype, m, n, k));
@@ -184,7 +212,8 @@ KT_TEST(matvec_qkv_fused, "mc_matvec_qkv") {
 }
 
 KT_TEST(matmul_qkv_prefill, "mc_matmul") {
-    for (int32_t dtype : {MC_DTYPE_F16, MC_DTYPE_Q8_0}) check_qkv(dtype, 9, 40, 24, 64);
+    for (int32_t dtype : {MC_DTYPE_F16, MC_DTYPE_Q8_0})
+        check_qkv(dtype, 9, 40, 24, 64);
 }
 
 KT_TEST(matvec_gate_up_fused, "mc_matvec_gate_up") {
@@ -195,5 +224,6 @@ KT_TEST(matvec_gate_up_fused, "mc_matvec_gate_up") {
 }
 
 KT_TEST(matmul_gate_up_prefill, "mc_matmul") {
-    for (int32_t dtype : weight_types) check_gate_up(dtype, 12, 50, k_for(dtype, 70));
+    for (int32_t dtype : weight_types)
+        check_gate_up(dtype, 12, 50, k_for(dtype, 70));
 }

@@ -16,15 +16,18 @@ void check_rms_norm(int rows, int cols, bool in_place, int threads) {
     op.t[1] = kt::tensor(w, MC_DTYPE_F32, 1, cols);
     op.t[2] = in_place ? op.t[0] : kt::tensor(y, MC_DTYPE_F32, rows, cols);
     op.f[0] = 1e-5f;
-    for (int r = 0; r < rows; ++r) kt::fill_uniform(x.as<float>(xs * r), cols, -3, 3);
+    for (int r = 0; r < rows; ++r)
+        kt::fill_uniform(x.as<float>(xs * r), cols, -3, 3);
     kt::fill_uniform(w.as<float>(), cols, 0.5f, 1.5f);
     std::vector<double> want((size_t)rows * cols);
     for (int r = 0; r < rows; ++r) {
         const float *xr = x.as<float>(xs * r);
         double ss = 0;
-        for (int c = 0; c < cols; ++c) ss += (double)xr[c] * xr[c];
+        for (int c = 0; c < cols; ++c)
+            ss += (double)xr[c] * xr[c];
         double scale = 1.0 / std::sqrt(ss / cols + 1e-5);
-        for (int c = 0; c < cols; ++c) want[(size_t)r * cols + c] = xr[c] * scale * w.as<float>()[c];
+        for (int c = 0; c < cols; ++c)
+            want[(size_t)r * cols + c] = xr[c] * scale * w.as<float>()[c];
     }
     mc_plan_tunables t;
     mc_plan_defaults(&t);
@@ -33,8 +36,8 @@ void check_rms_norm(int rows, int cols, bool in_place, int threads) {
     for (int r = 0; r < rows; ++r) {
         const float *got = in_place ? x.as<float>(xs * r) : y.as<float>(4ull * r * cols);
         kt::expect_near(got, &want[(size_t)r * cols], cols, 1e-6, 1e-5,
-                        "rms_norm " + std::to_string(rows) + "x" + std::to_string(cols) +
-                            " row " + std::to_string(r));
+                        "rms_norm " + std::to_string(rows) + "x" + std::to_string(cols) + " row " +
+                            std::to_string(r));
     }
 }
 
@@ -61,20 +64,23 @@ void check_argmax(int rows, int cols, int threads) {
             want[r] = a == b ? -1 : a;
             break;
         case 2: // all -inf: index 0
-            for (int c = 0; c < cols; ++c) xr[c] = -INFINITY;
+            for (int c = 0; c < cols; ++c)
+                xr[c] = -INFINITY;
             want[r] = 0;
             break;
         default: { // plain random values
             int best = 0;
             for (int c = 1; c < cols; ++c)
-                if (xr[c] > xr[best]) best = c;
+                if (xr[c] > xr[best])
+                    best = c;
             want[r] = best;
         }
         }
         if (want[r] < 0) { // the NaN landed on the planted maximum: recompute without it
             int best = -1;
             for (int c = 0; c < cols; ++c)
-                if (!std::isnan(xr[c]) && (best < 0 || xr[c] > xr[best])) best = c;
+                if (!std::isnan(xr[c]) && (best < 0 || xr[c] > xr[best]))
+                    best = c;
             want[r] = best < 0 ? 0 : best;
         }
     }
@@ -85,8 +91,8 @@ void check_argmax(int rows, int cols, int threads) {
     for (int r = 0; r < rows; ++r) {
         int32_t got = out.as<int32_t>()[2 * r];
         KT_CHECK(got == want[r], "argmax " + std::to_string(rows) + "x" + std::to_string(cols) +
-                                     " row " + std::to_string(r) + ": got " +
-                                     std::to_string(got) + ", expected " + std::to_string(want[r]));
+                                     " row " + std::to_string(r) + ": got " + std::to_string(got) +
+                                     ", expected " + std::to_string(want[r]));
     }
 }
 

@@ -18,9 +18,9 @@ extern "C" {
 #define MC_HAZARDS_MAX 64
 
 typedef struct mc_hazard_range {
-    const void *buffer; /* identity of the memory (an mc_buffer, the scratch, the status) */
+    const void *buffer;  /* identity of the memory (an mc_buffer, the scratch, the status) */
     uint64_t begin, end; /* bytes [begin, end) */
-    int32_t access;     /* MC_PLAN_READ | MC_PLAN_WRITE */
+    int32_t access;      /* MC_PLAN_READ | MC_PLAN_WRITE */
 } mc_hazard_range;
 
 typedef struct mc_hazards {

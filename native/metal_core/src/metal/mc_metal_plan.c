@@ -8,8 +8,8 @@
 #include <string.h>
 
 void mc_plan_defaults(mc_plan_tunables *t) {
-    t->rms_norm_threads = 512;     /* seed 002: best in isolation for hidden 2048 */
-    t->argmax_threads = 1024;      /* seed 002: 32 simdgroups over the vocabulary */
+    t->rms_norm_threads = 512; /* seed 002: best in isolation for hidden 2048 */
+    t->argmax_threads = 1024;  /* seed 002: 32 simdgroups over the vocabulary */
     t->matvec_rows = 4;
     t->matvec_simdgroups = 2;
     t->matmul_min_rows = 8;
@@ -38,7 +38,8 @@ static const tunable_info tunables_table[] = {
 mc_status mc_plan_set_tunable(mc_plan_tunables *tunables, const char *name, int32_t value) {
     for (size_t i = 0; i < sizeof tunables_table / sizeof tunables_table[0]; ++i) {
         const tunable_info *info = &tunables_table[i];
-        if (strcmp(info->name, name) != 0) continue;
+        if (strcmp(info->name, name) != 0)
+            continue;
         if (value < info->min || value > info->max || value % info->multiple != 0) {
             return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
                                 "mc_context_set_tunable: %s = %d, expected %d..%d in steps of %d",
@@ -69,14 +70,14 @@ static mc_plan_dispatch *begin(mc_plan_dispatch *d, const char *kernel, const vo
 
 static void set_buffer(mc_plan_dispatch *d, int32_t index, mc_plan_binding binding) {
     d->buffers[index] = binding;
-    if (index + 1 > d->buffer_count) d->buffer_count = index + 1;
+    if (index + 1 > d->buffer_count)
+        d->buffer_count = index + 1;
 }
 
 static void bind_tensor(mc_plan_dispatch *d, int32_t index, const mc_op_desc *op, int32_t slot,
                         int32_t access) {
     const mc_tensor *t = &op->t[slot];
-    mc_plan_binding b = {MC_PLAN_BIND_TENSOR, slot, access, 0,
-                         (uint64_t)t->rows * t->row_stride};
+    mc_plan_binding b = {MC_PLAN_BIND_TENSOR, slot, access, 0, (uint64_t)t->rows * t->row_stride};
     set_buffer(d, index, b);
 }
 
@@ -109,7 +110,9 @@ static void set_grid(mc_plan_dispatch *d, uint32_t gx, uint32_t gy, uint32_t gz,
     d->threads[0] = threads;
 }
 
-static uint32_t ceil_div(uint64_t a, uint64_t b) { return (uint32_t)((a + b - 1) / b); }
+static uint32_t ceil_div(uint64_t a, uint64_t b) {
+    return (uint32_t)((a + b - 1) / b);
+}
 
 /* Threads for a one-threadgroup-per-row reduction: the tunable, but no more than the row needs. */
 static uint32_t row_threads(int32_t cols, int32_t tunable) {
@@ -117,7 +120,9 @@ static uint32_t row_threads(int32_t cols, int32_t tunable) {
     return needed < (uint32_t)tunable ? needed : (uint32_t)tunable;
 }
 
-static int32_t floats(uint64_t bytes) { return (int32_t)(bytes / sizeof(float)); }
+static int32_t floats(uint64_t bytes) {
+    return (int32_t)(bytes / sizeof(float));
+}
 
 static int weight_type_supported(int32_t dtype) {
     return dtype == MC_DTYPE_F32 || dtype == MC_DTYPE_F16 || dtype == MC_DTYPE_BF16 ||
@@ -134,7 +139,8 @@ static mc_status unsupported_weights(const char *op, int32_t dtype) {
 /* Every stride and count the kernels take must fit their int32 arguments. */
 static int fits_int32(const mc_op_desc *op) {
     for (int i = 0; i < MC_OP_MAX_TENSORS; ++i) {
-        if (op->t[i].buffer != NULL && op->t[i].row_stride > (uint64_t)INT32_MAX) return 0;
+        if (op->t[i].buffer != NULL && op->t[i].row_stride > (uint64_t)INT32_MAX)
+            return 0;
     }
     return 1;
 }
@@ -144,9 +150,14 @@ static int fits_int32(const mc_op_desc *op) {
 static mc_status plan_embedding(const mc_op_desc *op, const mc_plan_tunables *tun,
                                 mc_plan_dispatch *d) {
     const mc_tensor *table = &op->t[0], *tokens = &op->t[1], *out = &op->t[2];
-    if (!weight_type_supported(table->dtype)) return unsupported_weights("mc_op_embedding", table->dtype);
-    mc_embedding_args a = {tokens->rows, table->cols, table->rows, (int32_t)table->row_stride,
-                           (int32_t)tokens->row_stride, floats(out->row_stride)};
+    if (!weight_type_supported(table->dtype))
+        return unsupported_weights("mc_op_embedding", table->dtype);
+    mc_embedding_args a = {tokens->rows,
+                           table->cols,
+                           table->rows,
+                           (int32_t)table->row_stride,
+                           (int32_t)tokens->row_stride,
+                           floats(out->row_stride)};
     begin(d, "mc_embedding", &a, sizeof a);
     add_constant(d, MC_FC_EMBEDDING_TYPE, 0, table->dtype);
     bind_tensor(d, 1, op, 0, MC_PLAN_READ);
@@ -228,7 +239,8 @@ static void plan_matmul_tiles(const mc_op_desc *op, int32_t w, int32_t w2, int32
 static mc_status plan_matmul(const mc_op_desc *op, const mc_plan_tunables *tun,
                              mc_plan_dispatch *d) {
     const mc_tensor *x = &op->t[0], *w = &op->t[1], *out = &op->t[3];
-    if (!weight_type_supported(w->dtype)) return unsupported_weights("mc_op_matmul", w->dtype);
+    if (!weight_type_supported(w->dtype))
+        return unsupported_weights("mc_op_matmul", w->dtype);
     if (x->rows >= tun->matmul_min_rows) {
         plan_matmul_tiles(op, 1, -1, 2, 3, d);
         return MC_OK;
@@ -256,9 +268,11 @@ static mc_status plan_matmul(const mc_op_desc *op, const mc_plan_tunables *tun,
 static mc_status plan_qkv(const mc_op_desc *op, const mc_plan_tunables *tun, mc_plan_dispatch *d,
                           int32_t *count) {
     const mc_tensor *x = &op->t[0], *wq = &op->t[1], *wk = &op->t[2], *wv = &op->t[3];
-    if (!weight_type_supported(wq->dtype)) return unsupported_weights("mc_op_matmul_qkv", wq->dtype);
+    if (!weight_type_supported(wq->dtype))
+        return unsupported_weights("mc_op_matmul_qkv", wq->dtype);
     if (x->rows >= tun->matmul_min_rows) {
-        for (int32_t i = 0; i < 3; ++i) plan_matmul_tiles(op, 1 + i, -1, -1, 4 + i, &d[i]);
+        for (int32_t i = 0; i < 3; ++i)
+            plan_matmul_tiles(op, 1 + i, -1, -1, 4 + i, &d[i]);
         *count = 3;
         return MC_OK;
     }
@@ -278,8 +292,10 @@ static mc_status plan_qkv(const mc_op_desc *op, const mc_plan_tunables *tun, mc_
     begin(d, "mc_matvec_qkv", &a, sizeof a);
     add_constant(d, MC_FC_QKV_WTYPE, 0, wq->dtype);
     add_constant(d, MC_FC_QKV_ROWS, 0, tun->matvec_rows);
-    for (int32_t slot = 0; slot < 4; ++slot) bind_tensor(d, 1 + slot, op, slot, MC_PLAN_READ);
-    for (int32_t slot = 4; slot < 7; ++slot) bind_tensor(d, 1 + slot, op, slot, MC_PLAN_WRITE);
+    for (int32_t slot = 0; slot < 4; ++slot)
+        bind_tensor(d, 1 + slot, op, slot, MC_PLAN_READ);
+    for (int32_t slot = 4; slot < 7; ++slot)
+        bind_tensor(d, 1 + slot, op, slot, MC_PLAN_WRITE);
     set_grid(d, tg_q + 2 * tg_kv, (uint32_t)x->rows, 1, 32u * (uint32_t)tun->matvec_simdgroups);
     *count = 1;
     return MC_OK;
@@ -316,8 +332,9 @@ static mc_status plan_gate_up(const mc_op_desc *op, const mc_plan_tunables *tun,
 static mc_status plan_rope(const mc_op_desc *op, const mc_plan_tunables *tun, mc_plan_dispatch *d) {
     const mc_tensor *x = &op->t[0];
     int has_ff = op->t[2].buffer != NULL;
-    mc_rope_args a = {x->rows, op->i[0], op->i[1], op->i[2], floats(x->row_stride),
-                      op->i[3] == MC_ROPE_NEOX, has_ff, op->f[0]};
+    mc_rope_args a = {
+        x->rows, op->i[0], op->i[1], op->i[2], floats(x->row_stride), op->i[3] == MC_ROPE_NEOX,
+        has_ff,  op->f[0]};
     begin(d, "mc_rope", &a, sizeof a);
     bind_tensor(d, 1, op, 0, MC_PLAN_READ | MC_PLAN_WRITE);
     bind_tensor(d, 2, op, 1, MC_PLAN_READ);
@@ -336,7 +353,8 @@ static mc_status plan_kv_append(const mc_op_desc *op, const mc_plan_tunables *tu
                                 mc_plan_dispatch *d) {
     const mc_tensor *k = &op->t[0], *v = &op->t[1], *kc = &op->t[2], *vc = &op->t[3];
     if (!cache_type_supported(kc->dtype)) {
-        return mc_set_error(MC_ERROR_UNSUPPORTED, "mc_op_kv_append: cache dtype %d", (int)kc->dtype);
+        return mc_set_error(MC_ERROR_UNSUPPORTED, "mc_op_kv_append: cache dtype %d",
+                            (int)kc->dtype);
     }
     mc_kv_append_args a = {k->rows,
                            k->cols,
@@ -408,7 +426,8 @@ static mc_status plan_attention(const mc_op_desc *op, const mc_plan_tunables *tu
     d->threadgroup_memory = ceil_div((64 + simdgroups * head_dim) * sizeof(float), 16) * 16;
     *count = 1;
     *scratch = 0;
-    if (!split) return MC_OK;
+    if (!split)
+        return MC_OK;
 
     mc_plan_dispatch *r = begin(&d[1], "mc_attention_reduce", &a, sizeof a);
     bind_special(r, 1, MC_PLAN_BIND_SCRATCH, 0, partial_bytes, MC_PLAN_READ);

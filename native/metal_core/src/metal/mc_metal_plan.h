@@ -32,9 +32,9 @@ typedef enum mc_plan_bind {
 #define MC_PLAN_WRITE 2
 
 typedef struct mc_plan_binding {
-    int32_t kind;   /* mc_plan_bind */
-    int32_t slot;   /* MC_PLAN_BIND_TENSOR: index into mc_op_desc.t */
-    int32_t access; /* MC_PLAN_READ | MC_PLAN_WRITE; 0 = a placeholder the kernel never reads */
+    int32_t kind;    /* mc_plan_bind */
+    int32_t slot;    /* MC_PLAN_BIND_TENSOR: index into mc_op_desc.t */
+    int32_t access;  /* MC_PLAN_READ | MC_PLAN_WRITE; 0 = a placeholder the kernel never reads */
     uint64_t offset; /* MC_PLAN_BIND_SCRATCH: byte offset */
     uint64_t size;   /* bytes the kernel may touch from the bound offset */
 } mc_plan_binding;
@@ -49,8 +49,8 @@ typedef struct mc_plan_dispatch {
     const char *kernel; /* function name in the library */
     mc_plan_constant constants[MC_PLAN_MAX_CONSTANTS];
     int32_t constant_count;
-    uint32_t threadgroups[3]; /* dispatchThreadgroups: */
-    uint32_t threads[3];      /* threadsPerThreadgroup: */
+    uint32_t threadgroups[3];    /* dispatchThreadgroups: */
+    uint32_t threads[3];         /* threadsPerThreadgroup: */
     uint32_t threadgroup_memory; /* bytes at [[threadgroup(0)]], a multiple of 16; 0 = none */
     mc_plan_binding buffers[MC_PLAN_MAX_BUFFERS];
     int32_t buffer_count;

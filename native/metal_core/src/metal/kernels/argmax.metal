@@ -2,8 +2,8 @@
 // of only NaNs gives 0). One threadgroup per row, 1024 threads by default (tunable
 // argmax.threads): seed 002's one-simdgroup argmax was the slowest kernel of a decode step.
 // Each thread scans a strided slice, then simdgroups and the threadgroup reduce (value, index).
-#include <metal_stdlib>
 #include "mc_kernel_common.h"
+#include <metal_stdlib>
 using namespace metal;
 
 // The best (value, index) over a simdgroup: the largest value, the smallest index among ties.
@@ -13,16 +13,13 @@ static inline void mc_simd_best(thread float &value, thread int &index) {
     value = best;
 }
 
-kernel void mc_argmax(constant mc_argmax_args &args [[buffer(0)]],
-                      device const float *x [[buffer(1)]],
-                      device int *out [[buffer(2)]],
-                      threadgroup float *scratch [[threadgroup(0)]],
-                      uint row [[threadgroup_position_in_grid]],
-                      ushort tid [[thread_index_in_threadgroup]],
-                      ushort threads [[threads_per_threadgroup]],
-                      ushort lane [[thread_index_in_simdgroup]],
-                      ushort simdgroup [[simdgroup_index_in_threadgroup]],
-                      ushort simdgroups [[simdgroups_per_threadgroup]]) {
+kernel void
+mc_argmax(constant mc_argmax_args &args [[buffer(0)]], device const float *x [[buffer(1)]],
+          device int *out [[buffer(2)]], threadgroup float *scratch [[threadgroup(0)]],
+          uint row [[threadgroup_position_in_grid]], ushort tid [[thread_index_in_threadgroup]],
+          ushort threads [[threads_per_threadgroup]], ushort lane [[thread_index_in_simdgroup]],
+          ushort simdgroup [[simdgroup_index_in_threadgroup]],
+          ushort simdgroups [[simdgroups_per_threadgroup]]) {
     device const float *xr = x + (ulong)row * args.x_stride;
     float value = -INFINITY;
     int index = INT_MAX;
@@ -46,6 +43,7 @@ kernel void mc_argmax(constant mc_argmax_args &args [[buffer(0)]],
         value = lane < simdgroups ? scratch[lane] : -INFINITY;
         index = lane < simdgroups ? indices[lane] : INT_MAX;
         mc_simd_best(value, index);
-        if (lane == 0) out[(ulong)row * args.out_stride] = index == INT_MAX ? 0 : index;
+        if (lane == 0)
+            out[(ulong)row * args.out_stride] = index == INT_MAX ? 0 : index;
     }
 }

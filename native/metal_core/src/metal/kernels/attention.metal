@@ -7,8 +7,8 @@
 // Long contexts: several blocks write (max, sum, acc[head_dim]) partials that
 // mc_attention_reduce merges, so a long cache is read by many threadgroups at once.
 // GQA/MQA: query head h reads kv head h / (heads / kv_heads).
-#include <metal_stdlib>
 #include "mc_kv_cache.h"
+#include <metal_stdlib>
 using namespace metal;
 
 constant int mc_attention_type [[function_constant(MC_FC_ATTENTION_TYPE)]];
@@ -16,20 +16,15 @@ constant bool mc_attention_split [[function_constant(MC_FC_ATTENTION_SPLIT)]];
 
 #define MC_ATT_PER_LANE (MC_ATTENTION_MAX_DIM / 32)
 
-kernel void mc_attention(constant mc_attention_args &args [[buffer(0)]],
-                         device const float *q [[buffer(1)]],
-                         device const char *k_cache [[buffer(2)]],
-                         device const char *v_cache [[buffer(3)]],
-                         device const int *positions [[buffer(4)]],
-                         device const int *seq_ids [[buffer(5)]],
-                         device float *out [[buffer(6)]],
-                         threadgroup float *shared [[threadgroup(0)]],
-                         uint3 tg [[threadgroup_position_in_grid]],
-                         ushort tid [[thread_index_in_threadgroup]],
-                         ushort threads [[threads_per_threadgroup]],
-                         ushort lane [[thread_index_in_simdgroup]],
-                         ushort simdgroup [[simdgroup_index_in_threadgroup]],
-                         ushort simdgroups [[simdgroups_per_threadgroup]]) {
+kernel void
+mc_attention(constant mc_attention_args &args [[buffer(0)]], device const float *q [[buffer(1)]],
+             device const char *k_cache [[buffer(2)]], device const char *v_cache [[buffer(3)]],
+             device const int *positions [[buffer(4)]], device const int *seq_ids [[buffer(5)]],
+             device float *out [[buffer(6)]], threadgroup float *shared [[threadgroup(0)]],
+             uint3 tg [[threadgroup_position_in_grid]], ushort tid [[thread_index_in_threadgroup]],
+             ushort threads [[threads_per_threadgroup]], ushort lane [[thread_index_in_simdgroup]],
+             ushort simdgroup [[simdgroup_index_in_threadgroup]],
+             ushort simdgroups [[simdgroups_per_threadgroup]]) {
     int head = (int)tg.x, t = (int)tg.y, block = (int)tg.z, hd = args.head_dim;
     int seq = args.has_seq_ids ? seq_ids[t] : 0;
     int keys = clamp(positions[t] + 1, 0, args.seq_capacity);
@@ -42,7 +37,8 @@ kernel void mc_attention(constant mc_attention_args &args [[buffer(0)]],
             partial[1] = 0.0f;
         }
         if (!mc_attention_split) {
-            for (int d = tid; d < hd; d += threads) out[(ulong)t * args.out_stride + head * hd + d] = 0.0f;
+            for (int d = tid; d < hd; d += threads)
+                out[(ulong)t * args.out_stride + head * hd + d] = 0.0f;
         }
         return;
     }
@@ -64,7 +60,8 @@ kernel void mc_attention(constant mc_attention_args &args [[buffer(0)]],
         float s = 0.0f;
         for (short j = 0; j < MC_ATT_PER_LANE; ++j) {
             int d = lane + 32 * j;
-            if (d < hd) s += qv[j] * mc_cache_load(krow, d, mc_attention_type);
+            if (d < hd)
+                s += qv[j] * mc_cache_load(krow, d, mc_attention_type);
         }
         s = simd_sum(s);
         float m_new = max(m, s);
@@ -72,7 +69,8 @@ kernel void mc_attention(constant mc_attention_args &args [[buffer(0)]],
         l = l * correction + p;
         for (short j = 0; j < MC_ATT_PER_LANE; ++j) {
             int d = lane + 32 * j;
-            if (d < hd) acc[j] = acc[j] * correction + p * mc_cache_load(vrow, d, mc_attention_type);
+            if (d < hd)
+                acc[j] = acc[j] * correction + p * mc_cache_load(vrow, d, mc_attention_type);
         }
         m = m_new;
     }
@@ -85,15 +83,19 @@ kernel void mc_attention(constant mc_attention_args &args [[buffer(0)]],
     }
     for (short j = 0; j < MC_ATT_PER_LANE; ++j) {
         int d = lane + 32 * j;
-        if (d < hd) s_acc[simdgroup * hd + d] = acc[j];
+        if (d < hd)
+            s_acc[simdgroup * hd + d] = acc[j];
     }
     threadgroup_barrier(mem_flags::mem_threadgroup);
     float big = MC_SOFTMAX_FLOOR, total = 0.0f;
-    for (short g = 0; g < simdgroups; ++g) big = max(big, s_max[g]);
-    for (short g = 0; g < simdgroups; ++g) total += s_sum[g] * exp(s_max[g] - big);
+    for (short g = 0; g < simdgroups; ++g)
+        big = max(big, s_max[g]);
+    for (short g = 0; g < simdgroups; ++g)
+        total += s_sum[g] * exp(s_max[g] - big);
     for (int d = tid; d < hd; d += threads) {
         float a = 0.0f;
-        for (short g = 0; g < simdgroups; ++g) a += s_acc[g * hd + d] * exp(s_max[g] - big);
+        for (short g = 0; g < simdgroups; ++g)
+            a += s_acc[g * hd + d] * exp(s_max[g] - big);
         if (mc_attention_split) {
             partial[2 + d] = a;
         } else {

@@ -3,8 +3,8 @@
 // (MC_FC_KV_APPEND_TYPE: f32, f16 or bf16). One thread per element. A position or sequence
 // outside the cache skips the row and raises MC_STATUS_KV_OUT_OF_RANGE in `status`, which the
 // host reads at the next synchronize (a GPU cannot return an error from a kernel).
-#include <metal_stdlib>
 #include "mc_kernel_common.h"
+#include <metal_stdlib>
 using namespace metal;
 
 constant int mc_kv_append_type [[function_constant(MC_FC_KV_APPEND_TYPE)]];
@@ -20,15 +20,14 @@ static inline void mc_store_cache(device char *row, int i, float v) {
 }
 
 kernel void mc_kv_append(constant mc_kv_append_args &args [[buffer(0)]],
-                         device const float *k [[buffer(1)]],
-                         device const float *v [[buffer(2)]],
-                         device char *k_cache [[buffer(3)]],
-                         device char *v_cache [[buffer(4)]],
+                         device const float *k [[buffer(1)]], device const float *v [[buffer(2)]],
+                         device char *k_cache [[buffer(3)]], device char *v_cache [[buffer(4)]],
                          device const int *positions [[buffer(5)]],
                          device const int *seq_ids [[buffer(6)]],
                          device atomic_int *status [[buffer(7)]],
                          uint gid [[thread_position_in_grid]]) {
-    if (gid >= (uint)(args.tokens * args.kv_dim)) return;
+    if (gid >= (uint)(args.tokens * args.kv_dim))
+        return;
     int t = (int)(gid / (uint)args.kv_dim), i = (int)(gid % (uint)args.kv_dim);
     int pos = positions[t];
     int seq = args.has_seq_ids ? seq_ids[t] : 0;

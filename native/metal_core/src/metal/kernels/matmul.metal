@@ -5,8 +5,8 @@
 // multiples of 32) load zeros and store only inside the matrix.
 // Variants: MC_FC_MATMUL_WTYPE (weight type), MC_FC_MATMUL_RESIDUAL (fused residual add),
 // MC_FC_MATMUL_GATE_UP (two weight matrices, out = silu(x·wᵀ) * (x·w2ᵀ)).
-#include <metal_stdlib>
 #include "mc_kernel_common.h"
+#include <metal_stdlib>
 using namespace metal;
 
 constant int mc_matmul_wtype [[function_constant(MC_FC_MATMUL_WTYPE)]];
@@ -23,9 +23,11 @@ static inline void mc_stage_weights(threadgroup float *tile, device const char *
     if (row0 + r < n) {
         mc_dequant8(w + (ulong)(row0 + r) * w_stride, k0 / 8 + c, k, mc_matmul_wtype, v);
     } else {
-        for (short i = 0; i < 8; ++i) v[i] = 0.0f;
+        for (short i = 0; i < 8; ++i)
+            v[i] = 0.0f;
     }
-    for (short i = 0; i < 8; ++i) tile[r * MC_T + c * 8 + i] = v[i];
+    for (short i = 0; i < 8; ++i)
+        tile[r * MC_T + c * 8 + i] = v[i];
 }
 
 // acc[i][j] += this simdgroup's 16x16 quarter of xs · wsᵀ over one 32-wide k step.
@@ -39,7 +41,8 @@ static inline void mc_tile_multiply(threadgroup const float *xs, threadgroup con
             simdgroup_load(b[i], ws + (sn * 16 + i * 8) * MC_T + kk, MC_T, ulong2(0, 0), true);
         }
         for (short i = 0; i < 2; ++i)
-            for (short j = 0; j < 2; ++j) simdgroup_multiply_accumulate(acc[i][j], a[i], b[j], acc[i][j]);
+            for (short j = 0; j < 2; ++j)
+                simdgroup_multiply_accumulate(acc[i][j], a[i], b[j], acc[i][j]);
     }
 }
 
@@ -51,11 +54,9 @@ static inline void mc_tile_store(threadgroup float *stage, ushort sm, ushort sn,
 }
 
 kernel void mc_matmul(constant mc_matmul_args &args [[buffer(0)]],
-                      device const float *x [[buffer(1)]],
-                      device const char *w [[buffer(2)]],
+                      device const float *x [[buffer(1)]], device const char *w [[buffer(2)]],
                       device const char *w2 [[buffer(3)]],
-                      device const float *residual [[buffer(4)]],
-                      device float *out [[buffer(5)]],
+                      device const float *residual [[buffer(4)]], device float *out [[buffer(5)]],
                       threadgroup float *shared [[threadgroup(0)]],
                       uint2 tg [[threadgroup_position_in_grid]],
                       ushort tid [[thread_index_in_threadgroup]],
@@ -79,26 +80,34 @@ kernel void mc_matmul(constant mc_matmul_args &args [[buffer(0)]],
         if (m0 + r < args.m) {
             mc_load8(x + (ulong)(m0 + r) * args.x_stride, k0 / 8 + c, args.k, v);
         } else {
-            for (short i = 0; i < 8; ++i) v[i] = 0.0f;
+            for (short i = 0; i < 8; ++i)
+                v[i] = 0.0f;
         }
-        for (short i = 0; i < 8; ++i) xs[r * MC_T + c * 8 + i] = v[i];
+        for (short i = 0; i < 8; ++i)
+            xs[r * MC_T + c * 8 + i] = v[i];
         mc_stage_weights(ws, w, args.w_stride, args.n, n0, args.k, k0, tid);
-        if (mc_matmul_gate_up) mc_stage_weights(us, w2, args.w2_stride, args.n, n0, args.k, k0, tid);
+        if (mc_matmul_gate_up)
+            mc_stage_weights(us, w2, args.w2_stride, args.n, n0, args.k, k0, tid);
         threadgroup_barrier(mem_flags::mem_threadgroup);
         mc_tile_multiply(xs, ws, sm, sn, acc);
-        if (mc_matmul_gate_up) mc_tile_multiply(xs, us, sm, sn, acc_up);
+        if (mc_matmul_gate_up)
+            mc_tile_multiply(xs, us, sm, sn, acc_up);
         threadgroup_barrier(mem_flags::mem_threadgroup); // before the next step overwrites
     }
     // Through threadgroup memory to the output, so edge tiles store only inside the matrix.
     mc_tile_store(xs, sm, sn, acc);
-    if (mc_matmul_gate_up) mc_tile_store(ws, sm, sn, acc_up);
+    if (mc_matmul_gate_up)
+        mc_tile_store(ws, sm, sn, acc_up);
     threadgroup_barrier(mem_flags::mem_threadgroup);
     for (int e = tid; e < MC_T * MC_T; e += MC_MATMUL_THREADS) {
         int r = e / MC_T, c = e % MC_T;
-        if (m0 + r >= args.m || n0 + c >= args.n) continue;
+        if (m0 + r >= args.m || n0 + c >= args.n)
+            continue;
         float v = xs[e];
-        if (mc_matmul_gate_up) v = v / (1.0f + exp(-v)) * ws[e];
-        if (mc_matmul_residual) v += residual[(ulong)(m0 + r) * args.residual_stride + n0 + c];
+        if (mc_matmul_gate_up)
+            v = v / (1.0f + exp(-v)) * ws[e];
+        if (mc_matmul_residual)
+            v += residual[(ulong)(m0 + r) * args.residual_stride + n0 + c];
         out[(ulong)(m0 + r) * args.out_stride + n0 + c] = v;
     }
 }

@@ -35,13 +35,13 @@
 #define MC_FC_ATTENTION_TYPE 12  /* int: cache type of mc_attention */
 #define MC_FC_ATTENTION_SPLIT 13 /* bool: write per-block partials for mc_attention_reduce */
 
-#define MC_MATVEC_MAX_ROWS 8    /* upper bound of the rows-per-simdgroup constants */
-#define MC_MATMUL_TILE 32       /* mc_matmul: output tile edge and K step */
-#define MC_MATMUL_THREADS 128   /* mc_matmul: 4 simdgroups, each a 16x16 quarter of the tile */
+#define MC_MATVEC_MAX_ROWS 8     /* upper bound of the rows-per-simdgroup constants */
+#define MC_MATMUL_TILE 32        /* mc_matmul: output tile edge and K step */
+#define MC_MATMUL_THREADS 128    /* mc_matmul: 4 simdgroups, each a 16x16 quarter of the tile */
 #define MC_ATTENTION_MAX_DIM 256 /* largest head_dim mc_attention supports (8 per lane) */
 
 /* Status words the kernels raise in the context's status buffer. */
-#define MC_STATUS_KV_OUT_OF_RANGE 0  /* kv_append: a position or sequence outside the cache */
+#define MC_STATUS_KV_OUT_OF_RANGE 0    /* kv_append: a position or sequence outside the cache */
 #define MC_STATUS_TOKEN_OUT_OF_RANGE 1 /* embedding: a token id outside the table */
 #define MC_STATUS_WORDS 2
 
@@ -85,8 +85,8 @@ typedef struct mc_matvec_qkv_args {
     int32_t k;
     int32_t n_q;
     int32_t n_kv;
-    int32_t tg_q;  /* threadgroups along x for q */
-    int32_t tg_kv; /* for k, and again for v */
+    int32_t tg_q;                            /* threadgroups along x for q */
+    int32_t tg_kv;                           /* for k, and again for v */
     int32_t wq_stride, wk_stride, wv_stride; /* bytes */
     int32_t x_stride;                        /* floats */
     int32_t q_stride, k_stride, v_stride;    /* floats */
@@ -126,10 +126,10 @@ typedef struct mc_rope_args {
 typedef struct mc_kv_append_args {
     int32_t tokens;
     int32_t kv_dim;
-    int32_t k_stride, v_stride;     /* floats */
-    int32_t k_cache_stride;         /* bytes between cache rows */
+    int32_t k_stride, v_stride; /* floats */
+    int32_t k_cache_stride;     /* bytes between cache rows */
     int32_t v_cache_stride;
-    int32_t cache_rows;             /* rows in each cache */
+    int32_t cache_rows; /* rows in each cache */
     int32_t seq_capacity;
     int32_t has_seq_ids;
 } mc_kv_append_args;
@@ -139,14 +139,14 @@ typedef struct mc_attention_args {
     int32_t heads;
     int32_t kv_heads;
     int32_t head_dim;
-    int32_t q_stride;     /* floats between tokens */
-    int32_t out_stride;   /* floats */
+    int32_t q_stride;       /* floats between tokens */
+    int32_t out_stride;     /* floats */
     int32_t k_cache_stride; /* bytes between cache rows */
     int32_t v_cache_stride;
     int32_t seq_capacity;
     int32_t has_seq_ids;
-    int32_t block;        /* keys per threadgroup (the split's block; seq_capacity when single) */
-    int32_t blocks;       /* threadgroups along z */
+    int32_t block;  /* keys per threadgroup (the split's block; seq_capacity when single) */
+    int32_t blocks; /* threadgroups along z */
     float scale;
 } mc_attention_args;
 

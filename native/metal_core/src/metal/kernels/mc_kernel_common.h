@@ -27,13 +27,15 @@ static inline void mc_dequant8(device const char *row, int c, int k, int type, t
         device const mc_block_q8_0 *b = (device const mc_block_q8_0 *)row + (c >> 2);
         float d = float(b->d);
         device const char *q = b->qs + (c & 3) * 8;
-        for (short i = 0; i < 8; ++i) w[i] = d * float(q[i]);
+        for (short i = 0; i < 8; ++i)
+            w[i] = d * float(q[i]);
     } else if (type == MC_KT_Q4_0) {
         device const mc_block_q4_0 *b = (device const mc_block_q4_0 *)row + (c >> 2);
         float d = float(b->d);
         device const uchar *q = b->qs + (c & 1) * 8;
         short shift = (c & 2) * 2; // chunks 2 and 3 of a block are the high nibbles
-        for (short i = 0; i < 8; ++i) w[i] = d * (float((q[i] >> shift) & 0xF) - 8.0f);
+        for (short i = 0; i < 8; ++i)
+            w[i] = d * (float((q[i] >> shift) & 0xF) - 8.0f);
     } else {
         int e0 = c * 8;
         for (short i = 0; i < 8; ++i) {
@@ -54,7 +56,8 @@ static inline void mc_dequant8(device const char *row, int c, int k, int type, t
 // x[8c, 8c + 8) of an f32 row of k elements, zeros past the end.
 static inline void mc_load8(device const float *x, int c, int k, thread float *v) {
     int e0 = c * 8;
-    for (short i = 0; i < 8; ++i) v[i] = e0 + i < k ? x[e0 + i] : 0.0f;
+    for (short i = 0; i < 8; ++i)
+        v[i] = e0 + i < k ? x[e0 + i] : 0.0f;
 }
 
 // The sum of `v` over the whole threadgroup, returned to every thread. `scratch` holds one
@@ -63,7 +66,8 @@ static inline void mc_load8(device const float *x, int c, int k, thread float *v
 static inline float mc_threadgroup_sum(float v, threadgroup float *scratch, ushort lane,
                                        ushort simdgroup, ushort simdgroups) {
     v = simd_sum(v);
-    if (lane == 0) scratch[simdgroup] = v;
+    if (lane == 0)
+        scratch[simdgroup] = v;
     threadgroup_barrier(mem_flags::mem_threadgroup);
     return simd_sum(lane < simdgroups ? scratch[lane] : 0.0f);
 }
