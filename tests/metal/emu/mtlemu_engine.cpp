@@ -198,6 +198,16 @@ void set_attributes(fiber &f, const launch &c, const uint32_t tg[3], unsigned in
     set(A_simdgroups_per_threadgroup, (tg_threads + simd_width - 1) / simd_width, 0, 0);
 }
 
+// getcontext returns twice (like setjmp), so it lives in a frame of its own: no caller's local
+// can be clobbered by the second return.
+__attribute__((noinline)) void start_fiber(fiber &f) {
+    getcontext(&f.context);
+    f.context.uc_stack.ss_sp = f.stack.get();
+    f.context.uc_stack.ss_size = stack_bytes;
+    f.context.uc_link = nullptr;
+    makecontext(&f.context, fiber_main, 0);
+}
+
 void run_group(group &g, const uint32_t tg[3], uint64_t parity) {
     const launch &c = *g.config;
     for (size_t i = 0; i < g.tg_memory.size(); ++i) {
@@ -209,11 +219,7 @@ void run_group(group &g, const uint32_t tg[3], uint64_t parity) {
         f.state = READY;
         f.simd_syncs = 0;
         set_attributes(f, c, tg, i);
-        getcontext(&f.context);
-        f.context.uc_stack.ss_sp = f.stack.get();
-        f.context.uc_stack.ss_size = stack_bytes;
-        f.context.uc_link = nullptr;
-        makecontext(&f.context, fiber_main, 0);
+        start_fiber(f);
     }
     for (uint64_t round = parity;; ++round) {
         // Alternate the order threads run in so a missing barrier shows in either direction.
