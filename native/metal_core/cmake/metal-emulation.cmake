@@ -89,3 +89,24 @@ foreach(objc_source ${MC_METAL_OBJC_SOURCES})
     COMMAND ${MC_OBJC_CLANG} ${MC_METAL_OBJC_FLAGS} -c ${objc_source}
             -o ${CMAKE_CURRENT_BINARY_DIR}/metal-objc-${stem}.o)
 endforeach()
+
+# The run-time compile fallback's single source (cmake/metal-source.cmake, as shipped on macOS)
+# must compile as one translation unit: built here through the emulator's generator.
+add_custom_command(
+  OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core.metal
+  COMMAND ${CMAKE_COMMAND} -DKERNEL_DIR=${MC_METAL_SRC}/kernels
+          -DOUTPUT=${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core.metal
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/metal-source.cmake
+  DEPENDS ${MC_METAL_KERNEL_SOURCES} ${MC_METAL_KERNEL_HEADERS}
+          ${CMAKE_CURRENT_SOURCE_DIR}/cmake/metal-source.cmake
+  VERBATIM)
+add_custom_command(
+  OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core_source.cpp
+  COMMAND mtlemu_gen ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core.metal
+          ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core_source.cpp
+  DEPENDS mtlemu_gen ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core.metal
+  VERBATIM)
+add_library(metal_source_check OBJECT ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core_source.cpp)
+target_include_directories(metal_source_check PRIVATE ${MC_METAL_EMU}/shim ${MC_METAL_EMU}/emu)
+target_compile_options(metal_source_check PRIVATE -Wno-attributes -Wno-unknown-attributes
+  -Wno-unknown-warning-option -Wno-unused-parameter -Wno-unused-variable)
