@@ -39,6 +39,7 @@ internal sealed class PythonJson
 
     private void Write(StringBuilder builder, TemplateValue value, int level)
     {
+        StackGuard.Ensure();
         switch (value)
         {
             case NoneValue:

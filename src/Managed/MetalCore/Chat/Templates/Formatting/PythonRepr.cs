@@ -28,6 +28,7 @@ internal static class PythonRepr
 
     private static void AppendRepr(StringBuilder builder, TemplateValue value)
     {
+        StackGuard.Ensure();
         switch (value)
         {
             case NoneValue:

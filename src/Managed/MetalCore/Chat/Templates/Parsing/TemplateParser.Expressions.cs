@@ -14,8 +14,11 @@ namespace MetalCore.Chat.Templates.Parsing;
 /// </summary>
 internal sealed partial class TemplateParser
 {
-    private Expression ParseExpression(bool withCondition = true) =>
-        withCondition ? ParseConditional() : ParseOr();
+    private Expression ParseExpression(bool withCondition = true)
+    {
+        StackGuard.Ensure(_tokens.Current.Location);
+        return withCondition ? ParseConditional() : ParseOr();
+    }
 
     private Expression ParseConditional()
     {
@@ -66,6 +69,7 @@ internal sealed partial class TemplateParser
 
     private Expression ParseNot()
     {
+        StackGuard.Ensure(_tokens.Current.Location);
         if (_tokens.Current.IsName("not"))
         {
             var location = _tokens.Next().Location;
@@ -180,6 +184,7 @@ internal sealed partial class TemplateParser
 
     private Expression ParseUnary(bool withFilters = true)
     {
+        StackGuard.Ensure(_tokens.Current.Location);
         var token = _tokens.Current;
         Expression expression;
         if (token.IsOperator("-") || token.IsOperator("+"))

@@ -113,6 +113,7 @@ internal sealed partial class TemplateParser
 
     private IEnumerable<Statement> ParseStatement()
     {
+        StackGuard.Ensure(_tokens.Current.Location);
         var token = _tokens.Current;
         if (token.Kind != TokenKind.Name)
         {

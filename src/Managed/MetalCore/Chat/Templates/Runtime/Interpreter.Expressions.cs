@@ -13,6 +13,7 @@ internal sealed partial class Interpreter
     {
         try
         {
+            StackGuard.Ensure();
             return expression switch
             {
                 LiteralExpression literal => literal.Value,

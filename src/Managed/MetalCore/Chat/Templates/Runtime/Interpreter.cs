@@ -41,6 +41,7 @@ internal sealed partial class Interpreter
     {
         try
         {
+            StackGuard.Ensure();
             switch (statement)
             {
                 case TextStatement text:

@@ -13,6 +13,7 @@ internal static class PythonObjects
     /// <summary>Python's <c>a == b</c>.</summary>
     public static bool AreEqual(TemplateValue a, TemplateValue b)
     {
+        StackGuard.Ensure();
         if (IsNumber(a) && IsNumber(b))
         {
             return NumberEquals(a, b);
@@ -51,6 +52,7 @@ internal static class PythonObjects
     /// <summary>Python's <c>hash(value)</c>, consistent with <see cref="AreEqual"/>; lists and dicts are unhashable.</summary>
     public static int Hash(TemplateValue value)
     {
+        StackGuard.Ensure();
         switch (value)
         {
             case NoneValue:
@@ -92,6 +94,7 @@ internal static class PythonObjects
     /// </summary>
     public static int? Compare(TemplateValue a, TemplateValue b, string op)
     {
+        StackGuard.Ensure();
         if (IsNumber(a) && IsNumber(b))
         {
             if (a is not FloatValue && b is not FloatValue)

@@ -18,6 +18,7 @@ internal static class NameReferences
 
     private static void Visit(Statement statement, HashSet<string> names)
     {
+        StackGuard.Ensure(statement.Location);
         switch (statement)
         {
             case OutputStatement s:
@@ -82,6 +83,7 @@ internal static class NameReferences
 
     private static void Visit(Expression? expression, HashSet<string> names)
     {
+        StackGuard.Ensure(expression?.Location);
         switch (expression)
         {
             case NameExpression e:
