@@ -172,8 +172,8 @@ def transformers_renderer():
     return f"transformers {transformers.__version__} (chat_template_utils.render_jinja_template)", run
 
 
-def jinja2_renderer():
-    """The environment HF builds for apply_chat_template, reproduced with plain jinja2."""
+def hf_environment():
+    """The jinja2 environment HF builds for apply_chat_template, reproduced with plain jinja2."""
     import jinja2
     import jinja2.ext
     import jinja2.nodes
@@ -206,6 +206,14 @@ def jinja2_renderer():
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = strftime_now
+    return env
+
+
+def jinja2_renderer():
+    """Renders through hf_environment() with the variables HF's render_jinja_template passes."""
+    import jinja2
+
+    env = hf_environment()
 
     def run(source, messages, add_generation_prompt, tools, variables):
         return env.from_string(source).render(

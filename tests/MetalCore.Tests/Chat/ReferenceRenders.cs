@@ -36,7 +36,10 @@ public static class ReferenceRenders
     }
 
     /// <summary>The clock strftime_now read when the reference renders were made (a naive local time).</summary>
-    public static TimeProvider Clock => new FixedClock(s_manifest.Value.Now);
+    public static TimeProvider Clock => ClockAt(s_manifest.Value.Now);
+
+    /// <summary>A clock that always reads <paramref name="now"/> as the local time.</summary>
+    public static TimeProvider ClockAt(DateTime now) => new FixedClock(now);
 
     private static Manifest Load()
     {

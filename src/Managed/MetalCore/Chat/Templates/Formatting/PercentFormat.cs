@@ -133,7 +133,13 @@ internal static class PercentFormat
                     _ => throw TemplateError.Type("%c requires int or char"),
                 };
             case 'e' or 'E' or 'g' or 'G':
-                throw TemplateError.Unsupported($"the %{conversion} format is not supported");
+                RequireNumber(value, $"must be real number, not {value.TypeName}");
+                var real = PythonObjects.ToDouble(value);
+                var magnitude = !double.IsFinite(real) ? (double.IsNaN(real) ? "nan" : "inf")
+                    : conversion is 'e' or 'E' ? FloatNotation.Exponent(real, precision ?? 6, flags.Contains('#', StringComparison.Ordinal))
+                    : FloatNotation.General(real, precision ?? 6, flags.Contains('#', StringComparison.Ordinal));
+                var cased = char.IsUpper(conversion) ? magnitude.ToUpperInvariant() : magnitude;
+                return Signed(double.IsNegative(real) && !double.IsNaN(real), cased, flags);
             default:
                 throw TemplateError.Runtime($"unsupported format character '{conversion}' (0x{(int)conversion:x})");
         }

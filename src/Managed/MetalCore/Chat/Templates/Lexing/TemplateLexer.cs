@@ -1,3 +1,4 @@
+using System.Text;
 using MetalCore.Chat.Templates.Formatting;
 
 namespace MetalCore.Chat.Templates.Lexing;
@@ -261,7 +262,8 @@ internal sealed class TemplateLexer
         }
         else
         {
-            throw Error($"unexpected char '{_text[start]}' at {start}", start);
+            var character = Rune.GetRuneAt(_text, start).ToString();
+            throw Error($"unexpected char {PythonRepr.QuoteString(character)} at {PythonText.CodePointIndex(_text, start)}", start);
         }
         _position = end;
     }

@@ -107,7 +107,7 @@ internal static class CollectionFilters
             var key = position == "key" ? entry.Key : entry.Value;
             return ignoreCase && key is StringValue s ? new StringValue(PythonText.Lower(s.Value)) : key;
         }
-        var sorted = SortBy(dict.Entries, Key, AsFlag(bound[2]));
+        var sorted = PythonSort.Sorted(dict.Entries, Key, AsFlag(bound[2]));
         return new ListValue([.. sorted.Select(e => (TemplateValue)ListValue.Tuple(e.Key, e.Value))]);
     }
 
@@ -115,16 +115,7 @@ internal static class CollectionFilters
     {
         var bound = arguments.Bind("sort", "reverse", "case_sensitive", "attribute");
         var key = AttributeGetter.Multiple(bound[2], ignoreCase: !AsFlag(bound[1]));
-        return new ListValue([.. SortBy(PythonObjects.Iterate(value).ToList(), key, AsFlag(bound[0]))]);
-    }
-
-    /// <summary>Python's <c>sorted(items, key=key, reverse=reverse)</c>: stable in both directions.</summary>
-    private static IEnumerable<T> SortBy<T>(IEnumerable<T> items, Func<T, TemplateValue> key, bool reverse)
-    {
-        var comparer = Comparer<TemplateValue>.Create(PythonObjects.Compare);
-        var keyed = items.Select(item => (Item: item, Key: key(item))).ToList();
-        var sorted = reverse ? keyed.OrderByDescending(k => k.Key, comparer) : keyed.OrderBy(k => k.Key, comparer);
-        return sorted.Select(k => k.Item).ToList();
+        return new ListValue([.. PythonSort.Sorted(PythonObjects.Iterate(value), key, AsFlag(bound[0]))]);
     }
 
     private static TemplateValue Unique(TemplateValue value, Arguments arguments)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MetalCore.Chat.Templates.Formatting;
 using MetalCore.Chat.Templates.Lexing;
 using MetalCore.Chat.Templates.Syntax;
 using MetalCore.Chat.Templates.Values;
@@ -246,7 +247,7 @@ internal sealed partial class TemplateParser
             case TokenKind.Operator when token.Text == "{":
                 return ParseDict();
             default:
-                throw _tokens.SyntaxError($"unexpected {token.Description}");
+                throw _tokens.SyntaxError($"unexpected {PythonRepr.QuoteString(token.Description)}");
         }
     }
 
@@ -304,7 +305,7 @@ internal sealed partial class TemplateParser
             }
             if (!explicitParentheses)
             {
-                throw _tokens.SyntaxError($"Expected an expression, got {_tokens.Current.Description}");
+                throw _tokens.SyntaxError($"Expected an expression, got {PythonRepr.QuoteString(_tokens.Current.Description)}");
             }
         }
         return new TupleExpression(location, items);
@@ -324,17 +325,52 @@ internal sealed partial class TemplateParser
         var target = ParseTupleOf(() => ParsePrimary(withNamespace), extraEndName);
         var assignable = target switch
         {
-            NameExpression name => name.Name is not ("true" or "false" or "none" or "True" or "False" or "None"),
-            NamespaceAttributeExpression => true,
+            NameExpression or NamespaceAttributeExpression => true,
             TupleExpression tuple => tuple.Items.All(i => i is NameExpression),
             _ => false,
         };
         if (!assignable)
         {
-            throw new TemplateError(ChatTemplateErrorKind.Syntax, "can't assign to this expression") { Location = target.Location };
+            throw new TemplateError(ChatTemplateErrorKind.Syntax, $"can't assign to {PythonRepr.QuoteString(JinjaNodeName(target))}")
+            {
+                Location = target.Location,
+            };
         }
         return target;
     }
+
+    /// <summary>The lower-cased name of jinja2's node class for an expression, as its "can't assign" message names it.</summary>
+    private static string JinjaNodeName(Expression expression) => expression switch
+    {
+        LiteralExpression => "const",
+        NameExpression => "name",
+        TupleExpression => "tuple",
+        ListExpression => "list",
+        DictExpression => "dict",
+        AttributeExpression => "getattr",
+        ItemExpression => "getitem",
+        SliceExpression => "slice",
+        CallExpression => "call",
+        FilterExpression => "filter",
+        TestExpression => "test",
+        BinaryExpression binary => binary.Operator switch
+        {
+            BinaryOperator.Add => "add",
+            BinaryOperator.Subtract => "sub",
+            BinaryOperator.Multiply => "mul",
+            BinaryOperator.Divide => "div",
+            BinaryOperator.FloorDivide => "floordiv",
+            BinaryOperator.Modulo => "mod",
+            _ => "pow",
+        },
+        ConcatExpression => "concat",
+        SignExpression sign => sign.Negate ? "neg" : "pos",
+        NotExpression => "not",
+        LogicalExpression logical => logical.IsAnd ? "and" : "or",
+        CompareExpression => "compare",
+        ConditionalExpression => "condexpr",
+        _ => "nsref",
+    };
 
     private ListExpression ParseList()
     {

@@ -1,3 +1,4 @@
+using MetalCore.Chat.Templates.Formatting;
 using MetalCore.Chat.Templates.Lexing;
 using MetalCore.Chat.Templates.Library;
 using MetalCore.Chat.Templates.Syntax;
@@ -80,7 +81,7 @@ internal sealed partial class TemplateParser
                         _tokens.Expect(TokenKind.BlockEnd);
                         break;
                     default:
-                        throw _tokens.SyntaxError($"unexpected {token.Description}");
+                        throw _tokens.SyntaxError($"unexpected {PythonRepr.QuoteString(token.Description)}");
                 }
             }
         }
@@ -136,21 +137,23 @@ internal sealed partial class TemplateParser
         {
             return ParsePrint();
         }
+        Func<Statement> parse = token.Text switch
+        {
+            "if" => ParseIf,
+            "for" => ParseFor,
+            "set" => ParseSet,
+            "macro" => ParseMacro,
+            "call" => ParseCallBlock,
+            "filter" => ParseFilterBlock,
+            "with" => ParseWith,
+            "generation" => ParseGeneration,
+            _ => throw UnknownOrEndError(token.Text, token),
+        };
+        // Only a known tag is open while its body parses: jinja2's "innermost block" in messages.
         _openTags.Add(token.Text);
         try
         {
-            return [token.Text switch
-            {
-                "if" => ParseIf(),
-                "for" => ParseFor(),
-                "set" => ParseSet(),
-                "macro" => ParseMacro(),
-                "call" => ParseCallBlock(),
-                "filter" => ParseFilterBlock(),
-                "with" => ParseWith(),
-                "generation" => ParseGeneration(),
-                _ => throw UnknownOrEndError(token.Text, token),
-            }];
+            return [parse()];
         }
         finally
         {

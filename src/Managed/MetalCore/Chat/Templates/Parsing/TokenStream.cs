@@ -1,3 +1,4 @@
+using MetalCore.Chat.Templates.Formatting;
 using MetalCore.Chat.Templates.Lexing;
 
 namespace MetalCore.Chat.Templates.Parsing;
@@ -52,13 +53,7 @@ internal sealed class TokenStream
     {
         if (Current.Kind != kind)
         {
-            throw Unexpected(kind switch
-            {
-                TokenKind.BlockEnd => "end of statement block",
-                TokenKind.VariableEnd => "end of print statement",
-                TokenKind.Name => "name",
-                _ => kind.ToString(),
-            });
+            throw Unexpected(Token.Describe(kind) ?? kind.ToString());
         }
         return Next();
     }
@@ -67,7 +62,7 @@ internal sealed class TokenStream
     {
         if (!Current.IsOperator(op))
         {
-            throw Unexpected($"'{op}'");
+            throw Unexpected(op);
         }
         return Next();
     }
@@ -76,13 +71,15 @@ internal sealed class TokenStream
     {
         if (!Current.IsName(name))
         {
-            throw Unexpected($"'{name}'");
+            throw Unexpected(name);
         }
         return Next();
     }
 
-    public TemplateError Unexpected(string expected) =>
-        SyntaxError($"expected token {expected}, got {Current.Description}");
+    /// <summary>jinja2's message for a token other than <paramref name="expected"/> (a token description).</summary>
+    public TemplateError Unexpected(string expected) => Current.Kind == TokenKind.EndOfFile
+        ? SyntaxError($"unexpected end of template, expected {PythonRepr.QuoteString(expected)}.")
+        : SyntaxError($"expected token {PythonRepr.QuoteString(expected)}, got {PythonRepr.QuoteString(Current.Description)}");
 
     public TemplateError SyntaxError(string message) => SyntaxError(message, Current);
 
