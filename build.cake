@@ -173,8 +173,11 @@ Task("Demo")
     .IsDependentOn("Build")
     .Does(() =>
 {
+    // Until the embedded demo model ships, the stories260K fixture stands in when present.
+    var fixture = root.CombineWithFilePath("../shared/fixtures/models/stories260K/stories260K.gguf");
+    var model = FileExists(fixture) ? $"-m \"{fixture}\" " : "";
     Run("dotnet", $"run --project src/Managed/MetalCore.Cli -c {configuration} --no-build -- run "
-        + "--prompt \"Once upon a time\" --max-tokens 120");
+        + model + "--prompt \"Once upon a time\" --max-tokens 120");
 });
 
 RunTarget(target);
