@@ -71,6 +71,10 @@ public sealed class LanguageModel : IDisposable
 
     internal ComputeContext Context => _context;
 
+    /// <summary>Held while something runs on the model's device, by callers that may be concurrent
+    /// (<c>MetalCoreChatClient</c>): the device runs one thing at a time.</summary>
+    internal SemaphoreSlim ExecutionGate { get; } = new(1, 1);
+
     /// <summary>
     /// Loads a model: a GGUF file, or a Hugging Face / MLX directory (config.json,
     /// *.safetensors, tokenizer.json), memory-mapped and prepared on the chosen backend.

@@ -24,7 +24,7 @@ public class ModelChatTemplateTests
     {
         using var folder = new TempFolder();
         var path = folder.File("with-template.gguf");
-        GgufMetadataEditor.AddStrings(Stories260K.ModelPath, path, (ModelChatTemplate.GgufKey, Template));
+        GgufMetadataEditor.Add(Stories260K.ModelPath, path, (ModelChatTemplate.GgufKey, Template));
 
         using var model = LanguageModel.Load(path, new ModelLoadOptions { Backend = Runtime.ComputeBackend.Cpu, ContextLength = 64 });
 
