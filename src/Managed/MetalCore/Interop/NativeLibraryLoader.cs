@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -69,9 +70,9 @@ internal static class NativeLibraryLoader
 
     // The folder of MetalCore.dll when it differs from the application's (e.g. a plugin); empty
     // in a single-file application, where AppContext.BaseDirectory is the right place anyway.
-#pragma warning disable IL3000
+    // UnconditionalSuppressMessage (unlike a #pragma) also silences the AOT compiler's IL3000.
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location is handled: the candidates skip it.")]
     private static string? AssemblyDirectory() => Path.GetDirectoryName(typeof(NativeLibraryLoader).Assembly.Location);
-#pragma warning restore IL3000
 
     /// <summary>The files to try, in order, for the given application directories.</summary>
     internal static IReadOnlyList<string> CandidatePaths(IEnumerable<string?> directories)
