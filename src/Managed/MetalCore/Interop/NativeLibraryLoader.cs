@@ -70,8 +70,8 @@ internal static class NativeLibraryLoader
 
     // The folder of MetalCore.dll when it differs from the application's (e.g. a plugin); empty
     // in a single-file application, where AppContext.BaseDirectory is the right place anyway.
-    // UnconditionalSuppressMessage (unlike a #pragma) also silences the AOT compiler's IL3000.
-    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location is handled: the candidates skip it.")]
+    // The attribute (not a #pragma) also silences the NativeAOT compiler, which reports IL3000 itself.
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty Location is handled: the candidate list skips empty directories.")]
     private static string? AssemblyDirectory() => Path.GetDirectoryName(typeof(NativeLibraryLoader).Assembly.Location);
 
     /// <summary>The files to try, in order, for the given application directories.</summary>
