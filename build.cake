@@ -100,7 +100,7 @@ Task("FormatCheck")
     .Description("dotnet format and clang-format must find nothing to change.")
     .Does(() =>
 {
-    Run("dotnet", "format Interop.sln --verify-no-changes --no-restore");
+    Run("dotnet", "format Interop.sln --verify-no-changes");
     var sources = GetFiles("native/**/*.{c,h,cpp,hpp,cu,cuh,m,metal}")
         .Concat(GetFiles("tests/native/**/*.{c,h,cpp,hpp}"))
         .Select(file => $"\"{file}\"");
