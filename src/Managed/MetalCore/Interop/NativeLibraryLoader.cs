@@ -48,6 +48,10 @@ internal static class NativeLibraryLoader
         }
     }
 
+    /// <summary>The file the library was loaded from; null before it is loaded or when the
+    /// runtime's own probing found it.</summary>
+    internal static string? LoadedPath { get; private set; }
+
     private static IntPtr LoadForThisProcess()
     {
         var explicitPath = Environment.GetEnvironmentVariable(OverrideVariable);
@@ -57,6 +61,7 @@ internal static class NativeLibraryLoader
         var handle = Load(candidates, out var failures);
         if (handle != IntPtr.Zero)
         {
+            LoadedPath = candidates[failures.Count];
             return handle;
         }
         // Last, the runtime's own probing (deps.json native search directories of a package).
