@@ -20,16 +20,16 @@ namespace MetalCore;
 /// </remarks>
 public sealed class LanguageModel : IDisposable
 {
-    private readonly GgufFile? _file;
+    private readonly ModelDescription? _description;
     private readonly ComputeContext _context;
     private readonly OwnedTensors _weightsMemory;
     private readonly ModelWeights _weights;
     private readonly SessionOptions _sessionDefaults;
 
-    // Takes ownership of the file (if any), the context and the weights' memory.
-    private LanguageModel(GgufFile? file, ComputeContext context, TransformerConfig config, OwnedTensors weightsMemory, ModelWeights weights, ModelLoadOptions options)
+    // Takes ownership of the model files (if any), the context and the weights' memory.
+    private LanguageModel(ModelDescription? description, ComputeContext context, TransformerConfig config, OwnedTensors weightsMemory, ModelWeights weights, ModelLoadOptions options)
     {
-        _file = file;
+        _description = description;
         _context = context;
         Config = config;
         _weightsMemory = weightsMemory;
@@ -40,10 +40,10 @@ public sealed class LanguageModel : IDisposable
     /// <summary>The model's shape.</summary>
     public TransformerConfig Config { get; }
 
-    /// <summary>The model's name: GGUF's <c>general.name</c>, else the file name.</summary>
+    /// <summary>The model's name: GGUF's <c>general.name</c>, else the file or directory name.</summary>
     public string Name { get; private init; } = "";
 
-    /// <summary>The file it was loaded from, or a description of a synthetic model.</summary>
+    /// <summary>The file or directory it was loaded from, or a description of a synthetic model.</summary>
     public string Source { get; private init; } = "";
 
     /// <summary>The backend in use (never <see cref="ComputeBackend.Auto"/>).</summary>
@@ -52,11 +52,16 @@ public sealed class LanguageModel : IDisposable
     /// <summary>The compute device, e.g. "NVIDIA H100 80GB HBM3" or "CPU: ... (8 threads, avx2)".</summary>
     public string DeviceName => _context.DeviceName;
 
-    /// <summary>The model's tokenizer, built from the file's own vocabulary; null for a synthetic model.</summary>
+    /// <summary>
+    /// The model's tokenizer, built from the file's own vocabulary; null for a synthetic model, a
+    /// GGUF without tokenizer metadata and a Hugging Face directory (token ids only;
+    /// <see cref="RequireTokenizer"/> says why).
+    /// </summary>
     public ITokenizer? Tokenizer { get; private init; }
 
     /// <summary>The Jinja source of the chat template the model ships with (GGUF
-    /// <c>tokenizer.chat_template</c>), or null when it has none.</summary>
+    /// <c>tokenizer.chat_template</c>; in a Hugging Face directory <c>chat_template.jinja</c> or
+    /// <c>tokenizer_config.json</c>), or null when it has none.</summary>
     public string? ChatTemplateSource { get; private init; }
 
     /// <summary>Tokens a session holds unless its options say otherwise (from
@@ -66,8 +71,19 @@ public sealed class LanguageModel : IDisposable
     /// <summary>Bytes of weights one decode step reads.</summary>
     public double DecodeWeightBytes => _weights.DecodeBytes();
 
-    /// <summary>The GGUF file, for metadata such as the vocabulary; null for a synthetic model.</summary>
-    internal GgufFile? File => _file;
+    /// <summary>The tokenizer, or an error saying why this model has none (for callers that need text).</summary>
+    /// <exception cref="MetalCoreException">The model has no tokenizer.</exception>
+    public ITokenizer RequireTokenizer() => Tokenizer ?? throw new MetalCoreException(
+        _description?.Format == ModelFileFormat.Safetensors
+            ? $"{Source}: text needs a tokenizer, and tokenizer.json is not read from Hugging Face directories yet; "
+                + "pass token ids, or convert the model with 'metalcore convert' (which puts the tokenizer into the GGUF)"
+            : $"{Source}: this model has no tokenizer ({(_description is null ? "it is synthetic" : "no tokenizer.ggml.* metadata")}); pass token ids");
+
+    /// <summary>The GGUF file, for metadata such as the vocabulary; null for other models.</summary>
+    internal GgufFile? File => _description?.Gguf;
+
+    /// <summary>The model's files and tensors; null for a synthetic model.</summary>
+    internal ModelDescription? Description => _description;
 
     internal ComputeContext Context => _context;
 
@@ -76,14 +92,15 @@ public sealed class LanguageModel : IDisposable
     internal SemaphoreSlim ExecutionGate { get; } = new(1, 1);
 
     /// <summary>
-    /// Loads a model: a GGUF file, or a Hugging Face / MLX directory (config.json,
-    /// *.safetensors, tokenizer.json), memory-mapped and prepared on the chosen backend.
+    /// Maps a model and prepares it on the chosen backend: a GGUF file, or a Hugging Face / MLX
+    /// directory (config.json and model.safetensors or sharded safetensors with their index).
+    /// Weights the backend computes with directly stay in the mapped files (zero-copy where the
+    /// device shares host memory).
     /// </summary>
     /// <param name="path">A <c>.gguf</c> file or a model directory.</param>
     /// <param name="options">Backend, threads, and the sessions' context length and KV cache type.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    /// <exception cref="FileNotFoundException">Nothing exists at <paramref name="path"/>.</exception>
-    /// <exception cref="ModelFileException">The file is not a valid model.</exception>
+    /// <exception cref="ModelFileException">Nothing is at <paramref name="path"/>, or it is not a valid model.</exception>
     /// <exception cref="UnsupportedModelException">The model's architecture, tokenizer or format is not supported.</exception>
     /// <exception cref="BackendUnavailableException">The backend is not available here.</exception>
     /// <exception cref="DllNotFoundException">The native library is missing (the message lists every place it looked).</exception>
@@ -93,39 +110,23 @@ public sealed class LanguageModel : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new ModelLoadOptions();
         options.Validate();
-        if (Directory.Exists(path))
-        {
-            // Safetensors directories need the safetensors weight reader (issue 3); until it is
-            // here, say so instead of failing on a missing file.
-            throw new UnsupportedModelException(path,
-                "loading Hugging Face / MLX safetensors directories is not available in this build yet; use a GGUF file");
-        }
-        if (!System.IO.File.Exists(path))
-        {
-            throw new FileNotFoundException($"No model file at '{path}'.", path);
-        }
-        return LoadGguf(path, options);
-    }
-
-    private static LanguageModel LoadGguf(string path, ModelLoadOptions options)
-    {
-        var file = GgufFile.Open(path);
+        var description = ModelDescription.Open(path);
         ComputeContext? context = null;
         OwnedTensors? memory = null;
         try
         {
-            var config = GgufModelReader.ReadConfig(file);
-            var tokenizer = TokenizerFactory.FromGguf(file);
-            var template = ModelChatTemplate.FromGguf(file);
+            var config = ModelWeightsBinder.ReadConfig(description);
+            var gguf = description.Gguf;
+            // A GGUF converted from a directory without tokenizer.json carries weights only.
+            var tokenizer = gguf is not null && gguf.ContainsKey("tokenizer.ggml.model") ? TokenizerFactory.FromGguf(gguf) : null;
+            var template = gguf is not null ? ModelChatTemplate.FromGguf(gguf) : ModelChatTemplate.FromDirectory(description.SourcePath);
             context = ComputeContext.Create(options.Backend, options.Threads, options.HighPriority);
             memory = new OwnedTensors(context);
-            var weights = GgufModelReader.ReadWeights(file, config, context, memory);
-            return new LanguageModel(file, context, config, memory, weights, options)
+            var weights = ModelWeightsBinder.ReadWeights(description, context, memory);
+            return new LanguageModel(description, context, config, memory, weights, options)
             {
-                Name = file.TryGetValue("general.name", out var name) && name.Type == GgufValueType.String
-                    ? name.AsString()
-                    : Path.GetFileNameWithoutExtension(path),
-                Source = file.FilePath,
+                Name = NameOf(description),
+                Source = description.SourcePath,
                 Tokenizer = tokenizer,
                 ChatTemplateSource = template,
             };
@@ -134,10 +135,17 @@ public sealed class LanguageModel : IDisposable
         {
             memory?.Dispose();
             context?.Dispose();
-            file.Dispose();
+            description.Dispose();
             throw;
         }
     }
+
+    private static string NameOf(ModelDescription description) =>
+        description.Gguf is { } gguf && gguf.TryGetValue("general.name", out var name) && name.Type == GgufValueType.String
+            ? name.AsString()
+            : description.Format == ModelFileFormat.Gguf
+                ? Path.GetFileNameWithoutExtension(description.SourcePath)
+                : Path.GetFileName(Path.TrimEndingDirectorySeparator(description.SourcePath));
 
     /// <summary>
     /// A model with random weights of the exact shape of a known model (see
@@ -186,11 +194,10 @@ public sealed class LanguageModel : IDisposable
     /// A text generator with a session of its own, which keeps its KV cache from one call to the
     /// next and reuses the longest common prefix of the new prompt. Disposing it releases the session.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The model has no tokenizer (a synthetic model).</exception>
+    /// <exception cref="MetalCoreException">The model has no tokenizer (see <see cref="RequireTokenizer"/>).</exception>
     public TextGenerator CreateGenerator(SessionOptions? options = null)
     {
-        var tokenizer = Tokenizer ?? throw new InvalidOperationException(
-            $"The model '{Name}' has no tokenizer (it is synthetic): generate token ids with CreateSession instead.");
+        var tokenizer = RequireTokenizer();
         return new TextGenerator(CreateSession(options), tokenizer, ownsSession: true);
     }
 
@@ -199,6 +206,6 @@ public sealed class LanguageModel : IDisposable
     {
         _weightsMemory.Dispose();
         _context.Dispose();
-        _file?.Dispose();
+        _description?.Dispose();
     }
 }

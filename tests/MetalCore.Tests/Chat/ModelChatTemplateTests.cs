@@ -87,4 +87,23 @@ public class ModelChatTemplateTests
         Assert.That(e!.FilePath, Is.EqualTo(path));
         Assert.That(e.Message, Does.Contain(expected));
     }
+
+    [Test]
+    public void AHuggingFaceDirectorysTemplateComesFromItsTokenizerConfig()
+    {
+        using var folder = new TempFolder();
+        var source = Path.Combine(Fixtures.RepositoryRoot, "tests", "MetalCore.Tests", "Fixtures", "hf", "llama-gqa");
+        foreach (var file in new[] { "config.json", "model.safetensors" })
+        {
+            File.Copy(Path.Combine(source, file), folder.File(file));
+        }
+        folder.Write("tokenizer_config.json", $$"""{"chat_template": {{System.Text.Json.JsonSerializer.Serialize(Template)}}}""");
+
+        using var model = LanguageModel.Load(folder.Path, new ModelLoadOptions { Backend = Runtime.ComputeBackend.Cpu, ContextLength = 16 });
+
+        Assert.That(model.ChatTemplateSource, Is.EqualTo(Template));
+        Assert.That(model.Name, Is.EqualTo(Path.GetFileName(folder.Path)));
+        // Without tokenizer.json support the directory has no tokenizer, so it cannot chat yet.
+        Assert.That(() => new MetalCoreChatClient(model), Throws.ArgumentException.With.Message.Contains("no tokenizer"));
+    }
 }
