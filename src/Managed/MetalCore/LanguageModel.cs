@@ -3,6 +3,7 @@ using MetalCore.ModelFiles.Gguf;
 using MetalCore.Models;
 using MetalCore.Runtime;
 using MetalCore.Tokenization;
+using MetalCore.Tuning;
 
 namespace MetalCore;
 
@@ -18,6 +19,18 @@ public sealed record ModelLoadOptions
     /// <summary>Ask the device for a higher scheduling priority (CUDA stream priority, Metal
     /// user-interactive encoding thread).</summary>
     public bool HighPriority { get; init; }
+
+    /// <summary>Record per-kernel device time (slower; for <c>metalcore profile</c>).</summary>
+    public bool ProfileOps { get; init; }
+
+    /// <summary>The tuning table whose entry for this backend, device and model shape is applied
+    /// when the model is loaded; null = <see cref="TuningTable.LoadDefault"/> (the shipped table
+    /// overlaid with the one <c>metalcore autotune</c> writes), <see cref="TuningTable.Empty"/>
+    /// = the backend's built-in defaults.</summary>
+    public TuningTable? Tuning { get; init; }
+
+    /// <summary>Tunables set after the tuning table's (name → value), e.g. from the command line.</summary>
+    public IReadOnlyDictionary<string, int> Tunables { get; init; } = new Dictionary<string, int>();
 }
 
 /// <summary>
@@ -61,6 +74,15 @@ public sealed class LanguageModel : IDisposable
 
     internal ComputeContext Context => _context;
 
+    /// <summary>The type of the feed-forward weights (the bulk of a decode step's reads).</summary>
+    public GgmlType WeightType => _weights.Layers[0].Gate.Type;
+
+    /// <summary>The key of this model's shape in tuning tables and calibration caches.</summary>
+    public string ShapeKey => ModelShape.Key(Config, WeightType);
+
+    /// <summary>The tunables set on the device when the model was loaded (table, then explicit ones).</summary>
+    public IReadOnlyDictionary<string, int> AppliedTunables { get; private set; } = new Dictionary<string, int>();
+
     /// <summary>Bytes of weights one decode step reads.</summary>
     public double DecodeWeightBytes => _weights.DecodeBytes();
 
@@ -76,14 +98,16 @@ public sealed class LanguageModel : IDisposable
         try
         {
             var config = GgufModelReader.ReadConfig(file);
-            context = ComputeContext.Create(options.Backend, options.Threads, options.HighPriority);
+            context = CreateContext(options);
             memory = new OwnedTensors(context);
             var weights = GgufModelReader.ReadWeights(file, config, context, memory);
-            return new LanguageModel(file, context, config, memory, weights)
+            var model = new LanguageModel(file, context, config, memory, weights)
             {
                 Source = file.FilePath,
                 Tokenizer = TokenizerFactory.FromGguf(file),
             };
+            model.ApplyTunables(options);
+            return model;
         }
         catch
         {
@@ -103,18 +127,54 @@ public sealed class LanguageModel : IDisposable
     {
         options ??= new ModelLoadOptions();
         var config = SyntheticShapes.Get(shape);
-        var context = ComputeContext.Create(options.Backend, options.Threads, options.HighPriority);
+        var context = CreateContext(options);
         var memory = new OwnedTensors(context);
         try
         {
             var weights = SyntheticWeights.Create(config, weightType, context, memory, seed);
-            return new LanguageModel(null, context, config, memory, weights) { Source = $"synthetic {shape} {weightType}" };
+            var model = new LanguageModel(null, context, config, memory, weights) { Source = $"synthetic {shape} {weightType}" };
+            model.ApplyTunables(options);
+            return model;
         }
         catch
         {
             memory.Dispose();
             context.Dispose();
             throw;
+        }
+    }
+
+    private static ComputeContext CreateContext(ModelLoadOptions options) =>
+        ComputeContext.Create(options.Backend, options.Threads, options.HighPriority,
+            options.ProfileOps ? Interop.ContextFlags.ProfileOps : Interop.ContextFlags.None);
+
+    // Before any op runs: the tuning table's values for this device and shape, then the
+    // explicit ones (which win).
+    private void ApplyTunables(ModelLoadOptions options)
+    {
+        var table = options.Tuning ?? TuningTable.LoadDefault();
+        var applied = new Dictionary<string, int>(table.Resolve(Backend, DeviceName, ShapeKey));
+        foreach (var (name, value) in options.Tunables)
+        {
+            applied[name] = value;
+        }
+        foreach (var (name, value) in applied)
+        {
+            SetTunable(name, value, options.Tunables.ContainsKey(name) ? "--tunable" : table.Describe(Backend, DeviceName, ShapeKey));
+        }
+        AppliedTunables = applied;
+    }
+
+    // Sets one tunable; a value the backend refuses names where it came from.
+    internal void SetTunable(string name, int value, string origin)
+    {
+        try
+        {
+            _context.SetTunable(name, value);
+        }
+        catch (MetalCoreException e)
+        {
+            throw new TuningException($"{origin}: cannot set {name} = {value} on {Backend} ({DeviceName}): {e.Message}", e);
         }
     }
 
