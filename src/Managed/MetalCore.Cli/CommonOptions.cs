@@ -28,12 +28,14 @@ internal static class CommonOptions
 
     public static Option<GgmlType> Quant() => new("--quant", "-q")
     {
+        HelpName = "F32|F16|BF16|Q8_0|Q4_0|Q4_1|Q5_0|Q5_1",
         Description = "Weight type of the --shape model: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0 or Q5_1.",
         DefaultValueFactory = _ => GgmlType.Q8_0,
     };
 
     public static Option<ComputeBackend> Backend() => new("--backend", "-b")
     {
+        HelpName = "auto|cpu|metal|cuda",
         Description = "Where the model runs: auto (the backend a short calibration measured fastest here), cpu, metal or cuda.",
         DefaultValueFactory = _ => ComputeBackend.Auto,
     };
@@ -150,11 +152,11 @@ internal sealed record ModelArguments(Option<string?> Model, Option<string?> Sha
         {
             result.AddError($"--quant: {quant} is not a weight type synthetic models can have (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1).");
         }
-        if (result.GetValue(Threads) < 0)
+        if (result.IsBelow(Threads, 0))
         {
             result.AddError("--threads must be 0 (one per physical core) or more.");
         }
-        if (result.GetValue(ContextLength) < 0)
+        if (result.IsBelow(ContextLength, 0))
         {
             result.AddError("--ctx must be 0 (the model's) or more.");
         }
@@ -241,4 +243,12 @@ internal sealed record ModelArguments(Option<string?> Model, Option<string?> Sha
         value = 0;
         return name.Length > 0 && int.TryParse(text[(equals + 1)..], System.Globalization.CultureInfo.InvariantCulture, out value);
     }
+}
+
+/// <summary>Checks in command validators, which see default(T), not an option's default, for options not given.</summary>
+internal static class ValidationExtensions
+{
+    /// <summary>True when <paramref name="option"/> was given with a value below <paramref name="minimum"/> (defaults are valid by construction).</summary>
+    public static bool IsBelow(this CommandResult result, Option<int> option, int minimum) =>
+        result.GetResult(option) is { Implicit: false } && result.GetValue(option) < minimum;
 }

@@ -172,7 +172,7 @@ public sealed class LanguageModel : IDisposable
         {
             _context.SetTunable(name, value);
         }
-        catch (MetalCoreException e)
+        catch (Exception e) when (e is MetalCoreException or ArgumentException)
         {
             throw new TuningException($"{origin}: cannot set {name} = {value} on {Backend} ({DeviceName}): {e.Message}", e);
         }

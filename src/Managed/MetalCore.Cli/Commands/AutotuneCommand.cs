@@ -35,11 +35,11 @@ internal static class AutotuneCommand
         }
         command.Validators.Add(result =>
         {
-            if (result.GetValue(repetitions) < 1 || result.GetValue(top) < 1 || result.GetValue(prompt) < 1 || result.GetValue(gen) < 1 || result.GetValue(depth) < 0)
+            if (result.IsBelow(repetitions, 1) || result.IsBelow(top, 1) || result.IsBelow(prompt, 1) || result.IsBelow(gen, 1) || result.IsBelow(depth, 0))
             {
                 result.AddError("--repetitions, --top, --prompt and --gen must be at least 1, --depth at least 0.");
             }
-            if (result.GetValue(rounds) < 2)
+            if (result.IsBelow(rounds, 2))
             {
                 result.AddError("--rounds must be at least 2 (a confidence interval needs two ratios).");
             }

@@ -147,15 +147,15 @@ internal sealed record BenchArguments(Option<int> Runs, Option<int> Warmup, Opti
 
     public void Validate(CommandResult result)
     {
-        if (result.GetValue(Runs) < 1)
+        if (result.IsBelow(Runs, 1))
         {
             result.AddError("--runs must be at least 1 (15 gives the seed-000 statistics).");
         }
-        if (result.GetValue(Warmup) < 0 || result.GetValue(Depth) < 0 || result.GetValue(Load) < 0)
+        if (result.IsBelow(Warmup, 0) || result.IsBelow(Depth, 0) || result.IsBelow(Load, 0))
         {
             result.AddError("--warmup, --depth and --load cannot be negative.");
         }
-        if (result.GetValue(Prompt) < 1 || result.GetValue(Gen) < 1)
+        if (result.IsBelow(Prompt, 1) || result.IsBelow(Gen, 1))
         {
             result.AddError("--prompt and --gen must be at least 1.");
         }
@@ -192,7 +192,7 @@ internal static class VsSettings
 
     public static void ValidateKvType(CommandResult result, Option<GgmlType> option)
     {
-        if (result.GetValue(option) is not (GgmlType.F16 or GgmlType.BF16 or GgmlType.F32) and var type)
+        if (result.GetResult(option) is { Implicit: false } && result.GetValue(option) is not (GgmlType.F16 or GgmlType.BF16 or GgmlType.F32) and var type)
         {
             result.AddError($"--kv-type {type}: the KV cache is F16, BF16 or F32.");
         }

@@ -29,7 +29,7 @@ internal static class ProfileCommand
         }
         command.Validators.Add(result =>
         {
-            if (result.GetValue(prompt) < 1 || result.GetValue(steps) < 1)
+            if (result.IsBelow(prompt, 1) || result.IsBelow(steps, 1))
             {
                 result.AddError("--prompt and --steps must be at least 1.");
             }
