@@ -82,7 +82,15 @@ public class TuningTableTests
     }
 
     [Test]
-    public void TheShippedTableParses() => Assert.That(TuningTable.Shipped.Entries.All(e => e.Tunables.Count > 0), Is.True);
+    public void TheShippedTableOnlySetsTunablesItsBackendsSweep()
+    {
+        foreach (var entry in TuningTable.Shipped.Entries)
+        {
+            var known = TunableCatalog.For(Enum.Parse<ComputeBackend>(entry.Backend, ignoreCase: true)).Select(s => s.Name);
+            Assert.That(entry.Tunables.Keys, Is.SubsetOf(known), $"{entry.Device} / {entry.Shape}");
+            Assert.That(entry.Evidence, Is.Not.Empty, "a shipped value says which measurement chose it");
+        }
+    }
 
     [Test]
     public void AModelLoadsWithItsEntrysValuesThenTheExplicitOnes()
