@@ -100,7 +100,7 @@ Task("FormatCheck")
     .Description("dotnet format and clang-format must find nothing to change.")
     .Does(() =>
 {
-    Run("dotnet", "format Interop.sln --verify-no-changes --no-restore");
+    Run("dotnet", "format Interop.sln --verify-no-changes");
     var sources = GetFiles("native/**/*.{c,h,cpp,hpp,cu,cuh,m,metal}")
         .Concat(GetFiles("tests/native/**/*.{c,h,cpp,hpp}"))
         .Select(file => $"\"{file}\"");
@@ -173,8 +173,11 @@ Task("Demo")
     .IsDependentOn("Build")
     .Does(() =>
 {
+    // Until the embedded demo model ships, the stories260K fixture stands in when present.
+    var fixture = root.CombineWithFilePath("../shared/fixtures/models/stories260K/stories260K.gguf");
+    var model = FileExists(fixture) ? $"-m \"{fixture}\" " : "";
     Run("dotnet", $"run --project src/Managed/MetalCore.Cli -c {configuration} --no-build -- run "
-        + "--prompt \"Once upon a time\" --max-tokens 120");
+        + model + "--prompt \"Once upon a time\" --max-tokens 120");
 });
 
 RunTarget(target);
