@@ -71,7 +71,7 @@ internal static class BenchCommand
                 PairedBenchmark.Run(runnerA, runnerB ?? runnerA, benchOptions.Runs, benchOptions.Warmups,
                     loadProcesses is null ? null : loadProcesses.Set,
                     (i, a, b) => report($"{Pair(i)}  {labelA} {a.DecodeTokensPerSecond,8:F2}  {labelB} {b.DecodeTokensPerSecond,8:F2} decode tok/s")));
-            var argumentsB = specB is null ? $"{specA.Describe()} with {load} load processes" : $"{specB.Describe()} --kv-type {kvB}";
+            var argumentsB = specB is null ? $"{specA.Describe()} --load {load}" : $"{specB.Describe()} --kv-type {kvB}";
             configurations =
             [
                 BenchConfiguration.From(labelA, modelA, $"{specA.Describe()} --kv-type {kvA}", DecodeBenchmarkResult.Of(paired.A, DecodeBenchmark.BytesReadPerToken(modelA, benchOptions)), bandwidthA),
