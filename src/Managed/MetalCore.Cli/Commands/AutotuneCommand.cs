@@ -67,13 +67,17 @@ internal static class AutotuneCommand
                 ConfirmRounds = parsed.GetValue(rounds),
             };
             string device, shapeKey;
-            using (var probeModel = spec.Load(backend, new ModelLoadOptions { Tuning = TuningTable.Empty }))
+            IReadOnlyDictionary<string, int> start;
+            using (var probeModel = spec.Load(backend, new ModelLoadOptions()))
             {
                 device = probeModel.DeviceName;
                 shapeKey = probeModel.ShapeKey;
+                start = probeModel.AppliedTunables;
             }
             Console.WriteLine($"autotune {TuningTable.BackendName(backend)} on {device}, model [{shapeKey}]: {string.Join(", ", specs.Select(s => s.Name))}");
-            using var probe = new ModelTuningProbe(profile => spec.Load(backend, new ModelLoadOptions { ProfileOps = profile, Tuning = TuningTable.Empty }), bench);
+            // The baseline is how models load now: the tuning table's values (and --tunable), else the backend's defaults.
+            Console.WriteLine($"baseline: {(start.Count == 0 ? "the backend's defaults" : Autotuner.Describe(start))}");
+            using var probe = new ModelTuningProbe(profile => spec.Load(backend, new ModelLoadOptions { ProfileOps = profile }), bench);
             var steps = specs.Sum(s => s.Candidates.Count * options.IsolatedRepetitions + 1 + options.ConfirmRounds * (1 + Math.Min(options.TopCandidates, s.Candidates.Count)));
             var result = RunProgress.Run("autotune", steps, report => Autotuner.Run(specs, probe, options, report));
             Print(result);
@@ -84,7 +88,7 @@ internal static class AutotuneCommand
             }
             if (result.Adopted.Count == 0)
             {
-                Console.WriteLine("no tunable clearly beat the defaults: the tuning table is unchanged.");
+                Console.WriteLine("no tunable clearly beat the baseline: the tuning table is unchanged.");
                 return;
             }
             var entry = new TuningEntry
@@ -102,6 +106,14 @@ internal static class AutotuneCommand
                 return;
             }
             var existing = File.Exists(path) ? TuningTable.Load(path) : TuningTable.Empty;
+            // Keep the values the entry already had for tunables this run did not change.
+            if (existing.Entries.FirstOrDefault(e => e.Backend == entry.Backend && e.Device == entry.Device && e.Shape == entry.Shape) is { } previous)
+            {
+                foreach (var (name, value) in previous.Tunables)
+                {
+                    entry.Tunables.TryAdd(name, value);
+                }
+            }
             existing.With(entry).Save(path);
             Console.WriteLine($"wrote {Autotuner.Describe(entry.Tunables)} for ({entry.Backend}, {entry.Device}, {entry.Shape}) to {path}");
         });
@@ -112,7 +124,7 @@ internal static class AutotuneCommand
     {
         var decode = result.DecodeRatio is { } d ? $"decode x{d.TrimmedMean:F3} ± {d.ConfidenceHalfWidth95:F3}" : "";
         var prompt = result.PromptRatio is { } p ? $", prompt x{p.TrimmedMean:F3} ± {p.ConfidenceHalfWidth95:F3}" : "";
-        return $"metalcore autotune {DateTime.UtcNow:yyyy-MM-dd} on [{shapeKey}], {bench.PromptTokens} prompt + {bench.GeneratedTokens} decoded at depth {bench.Depth}: {decode}{prompt} vs defaults";
+        return $"metalcore autotune {DateTime.UtcNow:yyyy-MM-dd} on [{shapeKey}], {bench.PromptTokens} prompt + {bench.GeneratedTokens} decoded at depth {bench.Depth}: {decode}{prompt} vs the values models loaded with before";
     }
 
     private static void Print(AutotuneResult result)
@@ -136,7 +148,7 @@ internal static class AutotuneCommand
         }
         if (result.DecodeRatio is { } decode)
         {
-            Console.WriteLine($"all adopted ({Autotuner.Describe(result.Adopted)}) vs defaults: decode x{decode.TrimmedMean:F3} ± {decode.ConfidenceHalfWidth95:F3}"
+            Console.WriteLine($"all adopted ({Autotuner.Describe(result.Adopted)}) vs the baseline: decode x{decode.TrimmedMean:F3} ± {decode.ConfidenceHalfWidth95:F3}"
                 + (result.PromptRatio is { } p ? $", prompt x{p.TrimmedMean:F3} ± {p.ConfidenceHalfWidth95:F3}" : ""));
         }
     }

@@ -13,8 +13,9 @@ public interface ITuningProbe
     double IsolatedMicroseconds(TunableSpec spec, int value);
 
     /// <summary>
-    /// One full run with <paramref name="values"/> set on top of the backend's defaults
-    /// (empty: the defaults alone); returns the speed of <paramref name="phase"/> in tokens per
+    /// One full run with <paramref name="values"/> set on top of the starting configuration
+    /// (empty: the starting configuration alone: the backend's defaults and whatever the
+    /// models load with); returns the speed of <paramref name="phase"/> in tokens per
     /// second (higher is better). <paramref name="baseline"/> tells the baseline of a
     /// comparison from its trials, so each can keep its own device state between rounds.
     /// </summary>
@@ -48,7 +49,7 @@ public sealed record TunableResult(TunableSpec Spec, IReadOnlyList<CandidateResu
 /// <summary>The whole autotune.</summary>
 /// <param name="Tunables">Per tunable, in sweep order.</param>
 /// <param name="Adopted">The values adopted (the tuning-table entry).</param>
-/// <param name="DecodeRatio">Decode speed with all adopted values over the defaults, per round; null when nothing was adopted.</param>
+/// <param name="DecodeRatio">Decode speed with all adopted values over the starting configuration, per round; null when nothing was adopted.</param>
 /// <param name="PromptRatio">The same for prompt speed.</param>
 public sealed record AutotuneResult(IReadOnlyList<TunableResult> Tunables, IReadOnlyDictionary<string, int> Adopted,
     RunStatistics? DecodeRatio, RunStatistics? PromptRatio);
@@ -78,7 +79,7 @@ public static class Autotuner
         RunStatistics? decode = null, prompt = null;
         if (adopted.Count > 0)
         {
-            log?.Invoke($"final: all adopted values ({Describe(adopted)}) against the defaults");
+            log?.Invoke($"final: all adopted values ({Describe(adopted)}) against the starting configuration");
             decode = Compare(TunablePhase.Decode, new Dictionary<string, int>(), adopted, probe, options.ConfirmRounds);
             if (results.Any(r => r.Adopted is not null && r.Spec.Phase == TunablePhase.Prompt))
             {
@@ -90,7 +91,7 @@ public static class Autotuner
 
     /// <summary>"a=1, b=2".</summary>
     public static string Describe(IReadOnlyDictionary<string, int> values) =>
-        values.Count == 0 ? "defaults" : string.Join(", ", values.Select(v => $"{v.Key}={v.Value}"));
+        values.Count == 0 ? "the starting configuration" : string.Join(", ", values.Select(v => $"{v.Key}={v.Value}"));
 
     // Every candidate's median isolated time, best first; leaves the best value set.
     private static List<CandidateResult> Isolate(TunableSpec spec, ITuningProbe probe, AutotuneOptions options, Action<string>? log)

@@ -19,7 +19,8 @@ public sealed class ModelTuningProbe : ITuningProbe, IDisposable
     private Slot? _baseline, _trial;
 
     /// <summary>
-    /// <paramref name="load"/> loads the model with the backend's defaults (no tuning table),
+    /// <paramref name="load"/> loads the model in its starting configuration (as models load:
+    /// the tuning table applied, or not),
     /// with per-kernel profiling when its argument is true. <paramref name="bench"/> sets the
     /// prompt, depth and decoded tokens of each full run; <paramref name="isolatedSteps"/> the
     /// decode steps averaged per isolated measurement.
