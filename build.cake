@@ -5,9 +5,11 @@
 //   Bindings   regenerate src/Managed/MetalCore/Interop/NativeMethods.g.cs from metal_core.h.
 //   Build      Native, then Interop.sln.
 //   Test       Build, then format checks, native tests (ctest), native tests under
-//              AddressSanitizer + UBSan, and the NUnit tests; ends with one summary line.
-//   Pack       NuGet packages into artifacts/packages/.
-//   Demo       (default) Build, then generate text with the CLI on the default model.
+//              AddressSanitizer + UBSan, Pack, and the NUnit tests (among them the consumer test
+//              that installs the packages into a new project); ends with one summary line.
+//   Pack       NuGet packages into artifacts/packages/: MetalCore, MetalCore.Runtime.<rid> for
+//              each native library built (linux-x64; osx-arm64 on macOS), the MetalCore.Cli tool.
+//   Demo       (default) Build, then generate a story with the CLI's built-in demo model.
 using System.Xml.Linq;
 
 var target = Argument("target", "Demo");
@@ -128,6 +130,7 @@ Task("NativeSanitizerTest")
 
 Task("DotnetTest")
     .IsDependentOn("Build")
+    .IsDependentOn("Pack")
     .Does(() =>
 {
     EnsureDirectoryExists(testResults);
@@ -166,6 +169,8 @@ Task("Pack")
     .IsDependentOn("Build")
     .Does(() =>
 {
+    // Only this build's packages: the consumer test installs whatever is there.
+    CleanDirectory(artifacts.Combine("packages"));
     Run("dotnet", $"pack Interop.sln -c {configuration} --no-build --nologo -o \"{artifacts.Combine("packages")}\"");
 });
 
@@ -173,11 +178,10 @@ Task("Demo")
     .IsDependentOn("Build")
     .Does(() =>
 {
-    // Until the embedded demo model ships, the stories260K fixture stands in when present.
-    var fixture = root.CombineWithFilePath("../shared/fixtures/models/stories260K/stories260K.gguf");
-    var model = FileExists(fixture) ? $"-m \"{fixture}\" " : "";
+    // No -m: the CLI runs the built-in demo model (assets/demo-model/metalcore-demo.gguf,
+    // copied beside it by the build) and reports prompt and generation tok/s.
     Run("dotnet", $"run --project src/Managed/MetalCore.Cli -c {configuration} --no-build -- run "
-        + model + "--prompt \"Once upon a time\" --max-tokens 120");
+        + "--prompt \"Once upon a time, there was a little girl named Lily.\" --max-tokens 200");
 });
 
 RunTarget(target);

@@ -14,6 +14,8 @@ internal static class CliApp
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(LogitsCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(PerplexityCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(AutotuneCommand.Create());
         root.Subcommands.Add(LoadWorkerCommand.Create());

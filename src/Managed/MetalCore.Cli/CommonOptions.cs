@@ -16,9 +16,11 @@ internal static class CommonOptions
         Recursive = true,
     };
 
-    public static Option<string?> Model() => new("--model", "-m")
+    public static Option<string?> Model(bool required = true) => new("--model", "-m")
     {
-        Description = "Path to a GGUF model file (or use --shape).",
+        Description = required
+            ? "A GGUF model file, or a Hugging Face safetensors model directory (or use --shape)."
+            : "A GGUF model file, or a Hugging Face safetensors model directory (or use --shape); the built-in demo model when neither is given.",
     };
 
     public static Option<string?> Shape() => new("--shape")
@@ -71,7 +73,10 @@ internal sealed record ModelSpec
     public IReadOnlyDictionary<string, int> Tunables { get; init; } = new Dictionary<string, int>();
 
     /// <summary>The model's shape key, read without loading its weights.</summary>
-    public string ShapeKey => ShapeName is { } shape ? ModelShape.Key(SyntheticShapes.Get(shape), Quant) : ModelShape.KeyOfFile(ModelPath!);
+    public string ShapeKey => ShapeName is { } shape ? ModelShape.Key(SyntheticShapes.Get(shape), Quant) : ModelShape.KeyOfFile(FilePath);
+
+    // The file or directory to load: -m, else the built-in demo model (commands that allow it).
+    private string FilePath => ModelPath ?? DemoModel.Require();
 
     /// <summary>
     /// For <see cref="ComputeBackend.Auto"/>: the backend a calibration (cached per model shape
@@ -93,9 +98,15 @@ internal sealed record ModelSpec
     public LanguageModel Load(ComputeBackend backend, ModelLoadOptions options)
     {
         options = options with { Backend = backend, Threads = Threads, Tunables = Tunables };
-        return ShapeName is { } shape
-            ? LanguageModel.CreateSynthetic(shape, Quant, options)
-            : LanguageModel.Load(ModelPath!, options);
+        if (ShapeName is { } shape)
+        {
+            return LanguageModel.CreateSynthetic(shape, Quant, options);
+        }
+        if (ModelPath is null)
+        {
+            Console.Error.WriteLine($"using the built-in demo model {FilePath}");
+        }
+        return LanguageModel.Load(FilePath, options);
     }
 
     /// <summary>Chooses the backend (see <see cref="ChooseBackend"/>) and loads the model there.</summary>
@@ -115,16 +126,20 @@ internal sealed record ModelSpec
 internal sealed record ModelArguments(Option<string?> Model, Option<string?> Shape, Option<GgmlType> Quant, Option<ComputeBackend> Backend,
     Option<int> Threads, Option<int> ContextLength, Option<string[]> Tunable)
 {
-    /// <summary>Adds the options to <paramref name="command"/>, with the check that exactly one of -m and --shape is given.</summary>
-    public static ModelArguments AddTo(Command command, bool requireModel = true)
+    /// <summary>
+    /// Adds the options to <paramref name="command"/>, with the check that at most one of -m and
+    /// --shape is given, and (with <paramref name="modelRequired"/>) at least one; otherwise a
+    /// missing model means the built-in demo model.
+    /// </summary>
+    public static ModelArguments AddTo(Command command, bool modelRequired = true)
     {
-        var arguments = new ModelArguments(CommonOptions.Model(), CommonOptions.Shape(), CommonOptions.Quant(), CommonOptions.Backend(),
+        var arguments = new ModelArguments(CommonOptions.Model(modelRequired), CommonOptions.Shape(), CommonOptions.Quant(), CommonOptions.Backend(),
             CommonOptions.Threads(), CommonOptions.ContextLength(), CommonOptions.Tunable());
         foreach (var option in new Option[] { arguments.Model, arguments.Shape, arguments.Quant, arguments.Backend, arguments.Threads, arguments.ContextLength, arguments.Tunable })
         {
             command.Options.Add(option);
         }
-        command.Validators.Add(result => arguments.Validate(result, requireModel));
+        command.Validators.Add(result => arguments.Validate(result, modelRequired));
         return arguments;
     }
 

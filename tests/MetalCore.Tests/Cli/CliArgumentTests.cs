@@ -16,12 +16,25 @@ public class CliArgumentTests
     [TestCase("bench")]
     [TestCase("profile")]
     [TestCase("autotune")]
+    [TestCase("perplexity")]
     public void EveryModelCommandTakesAShapeAndQuantInsteadOfAFile(string command)
     {
-        var extra = command == "logits" ? new[] { "--tokens", "1 2", "--out", "x.npy" } : [];
+        string[] extra = command switch
+        {
+            "logits" => ["--tokens", "1 2", "--out", "x.npy"],
+            "perplexity" => ["--file", "text.txt"],
+            _ => [],
+        };
         Assert.That(Errors([command, "--shape", "Qwen3-0.6B", "--quant", "Q4_0", .. extra]), Is.Empty);
         Assert.That(Errors([command, "-m", "model.gguf", .. extra]), Is.Empty);
-        Assert.That(Errors([command, .. extra]), Has.Some.Contains("Give a model: --model FILE"));
+        if (command == "run")
+        {
+            Assert.That(Errors([command]), Is.Empty, "run without a model uses the built-in demo model");
+        }
+        else
+        {
+            Assert.That(Errors([command, .. extra]), Has.Some.Contains("Give a model: --model FILE"));
+        }
         Assert.That(Errors([command, "-m", "model.gguf", "--shape", "Qwen3-0.6B", .. extra]), Has.Some.Contains("not both"));
     }
 

@@ -226,7 +226,7 @@ internal static class VsSettings
     private static (ModelArguments, Option<GgmlType>, ParseResult) Parse(string text)
     {
         var command = new RootCommand("--vs settings");
-        var model = ModelArguments.AddTo(command, requireModel: false);
+        var model = ModelArguments.AddTo(command, modelRequired: false);
         var kv = KvTypeOption();
         command.Options.Add(kv);
         command.Validators.Add(result => ValidateKvType(result, kv));

@@ -12,7 +12,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var command = new Command("run", "Generate text from a prompt.");
-        var model = ModelArguments.AddTo(command);
+        var model = ModelArguments.AddTo(command, modelRequired: false);
         var prompt = new Option<string>("--prompt", "-p") { Description = "The prompt (for a --shape model, which has no tokenizer: token ids).", DefaultValueFactory = _ => "" };
         var count = new Option<int>("--max-tokens", "-n") { Description = "Tokens to generate at most.", DefaultValueFactory = _ => 256 };
         var sampling = SamplingArguments.AddTo(command);

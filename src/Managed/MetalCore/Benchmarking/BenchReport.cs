@@ -8,7 +8,7 @@ namespace MetalCore.Benchmarking;
 /// Everything <c>metalcore bench --json</c> writes; the schema is docs/bench-report.schema.json
 /// (a test checks that they agree). Times are per decoded token; speeds are tokens per second.
 /// </summary>
-public sealed record BenchReport
+internal sealed record BenchReport
 {
     /// <summary>The version of this format: bumped when a field changes meaning or disappears.</summary>
     public int SchemaVersion { get; init; } = 1;
@@ -30,10 +30,10 @@ public sealed record BenchReport
 }
 
 /// <summary>The shape of every run.</summary>
-public sealed record BenchSettings(int PromptTokens, int GeneratedTokens, int Depth, int Runs, int Warmups, int LoadProcesses);
+internal sealed record BenchSettings(int PromptTokens, int GeneratedTokens, int Depth, int Runs, int Warmups, int LoadProcesses);
 
 /// <summary>One measured configuration.</summary>
-public sealed record BenchConfiguration
+internal sealed record BenchConfiguration
 {
     /// <summary>"A", "B", "no load" or "load K".</summary>
     public required string Label { get; init; }
@@ -93,7 +93,7 @@ public sealed record BenchConfiguration
 /// <param name="EncodeMicroseconds">Host encode/launch time per token as the backend measured it, or null.</param>
 /// <param name="BandwidthBytesPerSecond">BytesRead × the median decode speed.</param>
 /// <param name="BandwidthFraction">That bandwidth over the measured device bandwidth, or null.</param>
-public sealed record PerTokenFigures(double Dispatches, double BytesRead, double? DeviceMicroseconds, double? EncodeMicroseconds,
+internal sealed record PerTokenFigures(double Dispatches, double BytesRead, double? DeviceMicroseconds, double? EncodeMicroseconds,
     double BandwidthBytesPerSecond, double? BandwidthFraction);
 
 /// <summary>The ratio of the second configuration to the first, run pair by run pair.</summary>
@@ -104,7 +104,7 @@ public sealed record PerTokenFigures(double Dispatches, double BytesRead, double
 /// <param name="PromptRatio">Statistics of B/A prompt speed over the pairs.</param>
 /// <param name="DecodeRatios">Each pair's B/A decode ratio.</param>
 /// <param name="PromptRatios">Each pair's B/A prompt ratio.</param>
-public sealed record BenchComparison(string Kind, string Baseline, string Other, RunStatistics DecodeRatio, RunStatistics PromptRatio,
+internal sealed record BenchComparison(string Kind, string Baseline, string Other, RunStatistics DecodeRatio, RunStatistics PromptRatio,
     IReadOnlyList<double> DecodeRatios, IReadOnlyList<double> PromptRatios)
 {
     /// <summary>Builds the comparison from paired runs.</summary>

@@ -3,7 +3,7 @@ using MetalCore.Models;
 namespace MetalCore.Benchmarking;
 
 /// <summary>What one benchmark measures.</summary>
-public sealed record DecodeBenchmarkOptions
+internal sealed record DecodeBenchmarkOptions
 {
     /// <summary>Prompt tokens processed (in batches) before decoding.</summary>
     public int PromptTokens { get; init; } = 64;
@@ -24,7 +24,7 @@ public sealed record DecodeBenchmarkOptions
 /// <param name="Prompt">Statistics of prompt tokens per second.</param>
 /// <param name="Decode">Statistics of decoded tokens per second.</param>
 /// <param name="BytesReadPerToken">The bytes a decode step must read at least (weights and KV cache).</param>
-public sealed record DecodeBenchmarkResult(IReadOnlyList<DecodeRun> Runs, RunStatistics Prompt, RunStatistics Decode, double BytesReadPerToken)
+internal sealed record DecodeBenchmarkResult(IReadOnlyList<DecodeRun> Runs, RunStatistics Prompt, RunStatistics Decode, double BytesReadPerToken)
 {
     /// <summary>Summarizes counted runs.</summary>
     public static DecodeBenchmarkResult Of(IReadOnlyList<DecodeRun> runs, double bytesReadPerToken) => new(
@@ -41,7 +41,7 @@ public sealed record DecodeBenchmarkResult(IReadOnlyList<DecodeRun> Runs, RunSta
 /// Greedy decode speed of a model by the method of seed 000: warm-up runs, then counted runs
 /// (see <see cref="DecodeRunner"/>), summarized by <see cref="RunStatistics"/>.
 /// </summary>
-public static class DecodeBenchmark
+internal static class DecodeBenchmark
 {
     /// <summary>Runs the benchmark; <paramref name="progress"/> receives each run (warm-ups with a negative index).</summary>
     public static DecodeBenchmarkResult Run(LanguageModel model, DecodeBenchmarkOptions options, Action<int, DecodeRun>? progress = null)

@@ -9,7 +9,7 @@ namespace MetalCore.Benchmarking;
 /// <param name="DispatchesPerToken">Kernel launches (CPU: op executions) per decoded token.</param>
 /// <param name="DeviceMicrosecondsPerToken">Device time per decoded token as the backend measured it; 0 when it does not.</param>
 /// <param name="EncodeMicrosecondsPerToken">Host time the backend spent encoding or launching each token's work; 0 when it does not say.</param>
-public sealed record DecodeRun(double PromptTokensPerSecond, double DecodeTokensPerSecond,
+internal sealed record DecodeRun(double PromptTokensPerSecond, double DecodeTokensPerSecond,
     double DispatchesPerToken = 0, double DeviceMicrosecondsPerToken = 0, double EncodeMicrosecondsPerToken = 0);
 
 /// <summary>
@@ -19,7 +19,7 @@ public sealed record DecodeRun(double PromptTokensPerSecond, double DecodeTokens
 /// (the speed does not depend on them). Several runners on different models can be
 /// alternated run by run (<see cref="PairedBenchmark"/>).
 /// </summary>
-public sealed class DecodeRunner : IDisposable
+internal sealed class DecodeRunner : IDisposable
 {
     private readonly LanguageModel _model;
     private readonly DecodeBenchmarkOptions _options;

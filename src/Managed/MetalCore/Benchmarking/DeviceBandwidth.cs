@@ -9,7 +9,7 @@ namespace MetalCore.Benchmarking;
 /// nearly all traffic is reads, as in a decode step. The same probe serves every backend, so
 /// "fraction of measured bandwidth" means the same thing on CPU, Metal and CUDA.
 /// </summary>
-public static class DeviceBandwidth
+internal static class DeviceBandwidth
 {
     /// <summary>Read bytes per second: the median of <paramref name="repetitions"/> passes after one warm-up.</summary>
     public static double MeasureReadBytesPerSecond(LanguageModel model, int repetitions = 7)

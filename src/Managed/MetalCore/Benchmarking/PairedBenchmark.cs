@@ -6,7 +6,7 @@ namespace MetalCore.Benchmarking;
 /// </summary>
 /// <param name="A">The runs of the baseline.</param>
 /// <param name="B">The runs of the other configuration, B[i] right after A[i].</param>
-public sealed record PairedResult(IReadOnlyList<DecodeRun> A, IReadOnlyList<DecodeRun> B)
+internal sealed record PairedResult(IReadOnlyList<DecodeRun> A, IReadOnlyList<DecodeRun> B)
 {
     /// <summary>B / A decode speed, pair by pair.</summary>
     public IReadOnlyList<double> DecodeRatios => Ratios(r => r.DecodeTokensPerSecond);
@@ -31,7 +31,7 @@ public sealed record PairedResult(IReadOnlyList<DecodeRun> A, IReadOnlyList<Deco
 }
 
 /// <summary>Runs the alternation.</summary>
-public static class PairedBenchmark
+internal static class PairedBenchmark
 {
     /// <summary>
     /// <paramref name="warmups"/> pairs, then <paramref name="pairs"/> counted pairs, each A

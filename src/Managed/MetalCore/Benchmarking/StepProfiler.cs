@@ -8,7 +8,7 @@ namespace MetalCore.Benchmarking;
 /// <param name="CallsPerStep">Times it runs per step.</param>
 /// <param name="MicrosecondsPerStep">Its device time per step.</param>
 /// <param name="Share">Its fraction of the summed kernel time of the step.</param>
-public sealed record KernelTime(string Kernel, double CallsPerStep, double MicrosecondsPerStep, double Share);
+internal sealed record KernelTime(string Kernel, double CallsPerStep, double MicrosecondsPerStep, double Share);
 
 /// <summary>Where a decode step's device time goes, largest first (the table that found seed 002's argmax).</summary>
 /// <param name="Kernels">Per kernel, ranked by time.</param>
@@ -17,11 +17,11 @@ public sealed record KernelTime(string Kernel, double CallsPerStep, double Micro
 /// <param name="DispatchesPerStep">Kernel launches per step.</param>
 /// <param name="Steps">Steps averaged.</param>
 /// <param name="ContextTokens">Tokens in the cache when the measured steps started.</param>
-public sealed record StepProfile(IReadOnlyList<KernelTime> Kernels, double KernelMicrosecondsPerStep, double WallMicrosecondsPerStep,
+internal sealed record StepProfile(IReadOnlyList<KernelTime> Kernels, double KernelMicrosecondsPerStep, double WallMicrosecondsPerStep,
     double DispatchesPerStep, int Steps, int ContextTokens);
 
 /// <summary>Per-kernel device time of decode steps, and the backend's capture of one step.</summary>
-public static class StepProfiler
+internal static class StepProfiler
 {
     /// <summary>
     /// Fills the cache with <paramref name="promptTokens"/> tokens, decodes

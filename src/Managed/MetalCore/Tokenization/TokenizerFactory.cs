@@ -4,7 +4,7 @@ using MetalCore.ModelFiles.Gguf;
 namespace MetalCore.Tokenization;
 
 /// <summary>Builds tokenizers from the places models keep their vocabularies.</summary>
-public static class TokenizerFactory
+internal static class TokenizerFactory
 {
     /// <summary>The tokenizer described by a GGUF file's <c>tokenizer.ggml.*</c> metadata, as llama.cpp reads it.</summary>
     /// <exception cref="ModelFileException">The metadata is missing or inconsistent.</exception>

@@ -3,7 +3,7 @@ using MetalCore.Benchmarking;
 namespace MetalCore.Tuning;
 
 /// <summary>What <see cref="Autotuner"/> measures with (a model on a device, or a fake in tests).</summary>
-public interface ITuningProbe
+internal interface ITuningProbe
 {
     /// <summary>
     /// Sets <paramref name="spec"/> to <paramref name="value"/> on the isolated-measurement
@@ -23,7 +23,7 @@ public interface ITuningProbe
 }
 
 /// <summary>How hard autotune measures.</summary>
-public sealed record AutotuneOptions
+internal sealed record AutotuneOptions
 {
     /// <summary>Isolated measurements per candidate (their median ranks it).</summary>
     public int IsolatedRepetitions { get; init; } = 5;
@@ -37,21 +37,21 @@ public sealed record AutotuneOptions
 /// <param name="Value">The value.</param>
 /// <param name="IsolatedMicroseconds">Median isolated time of the affected kernels.</param>
 /// <param name="RatioToBaseline">Full-benchmark speed over the baseline's, per round; null when not a finalist.</param>
-public sealed record CandidateResult(int Value, double IsolatedMicroseconds, RunStatistics? RatioToBaseline);
+internal sealed record CandidateResult(int Value, double IsolatedMicroseconds, RunStatistics? RatioToBaseline);
 
 /// <summary>One tunable's sweep.</summary>
 /// <param name="Spec">The tunable.</param>
 /// <param name="Candidates">Every candidate, best isolated first.</param>
 /// <param name="Adopted">The value adopted, or null when no finalist clearly beat the baseline.</param>
 /// <param name="Verdict">Why, in words.</param>
-public sealed record TunableResult(TunableSpec Spec, IReadOnlyList<CandidateResult> Candidates, int? Adopted, string Verdict);
+internal sealed record TunableResult(TunableSpec Spec, IReadOnlyList<CandidateResult> Candidates, int? Adopted, string Verdict);
 
 /// <summary>The whole autotune.</summary>
 /// <param name="Tunables">Per tunable, in sweep order.</param>
 /// <param name="Adopted">The values adopted (the tuning-table entry).</param>
 /// <param name="DecodeRatio">Decode speed with all adopted values over the starting configuration, per round; null when nothing was adopted.</param>
 /// <param name="PromptRatio">The same for prompt speed.</param>
-public sealed record AutotuneResult(IReadOnlyList<TunableResult> Tunables, IReadOnlyDictionary<string, int> Adopted,
+internal sealed record AutotuneResult(IReadOnlyList<TunableResult> Tunables, IReadOnlyDictionary<string, int> Adopted,
     RunStatistics? DecodeRatio, RunStatistics? PromptRatio);
 
 /// <summary>
@@ -61,7 +61,7 @@ public sealed record AutotuneResult(IReadOnlyList<TunableResult> Tunables, IRead
 /// baseline round by round so drift cancels. A value is adopted only when the lower end of the
 /// 95% CI of its speed ratio to the baseline is above 1: a clear win, not noise.
 /// </summary>
-public static class Autotuner
+internal static class Autotuner
 {
     /// <summary>Sweeps <paramref name="specs"/> in order; <paramref name="log"/> receives progress lines.</summary>
     public static AutotuneResult Run(IReadOnlyList<TunableSpec> specs, ITuningProbe probe, AutotuneOptions options, Action<string>? log = null)

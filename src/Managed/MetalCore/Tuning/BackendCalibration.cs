@@ -4,7 +4,7 @@ using MetalCore.Runtime;
 namespace MetalCore.Tuning;
 
 /// <summary>Measures backends for <see cref="BackendCalibration"/> (a fake one in tests).</summary>
-public interface IBackendMeasurer
+internal interface IBackendMeasurer
 {
     /// <summary>The backend's device name (cheap: it keys the cache).</summary>
     string DeviceName(ComputeBackend backend);
@@ -14,7 +14,7 @@ public interface IBackendMeasurer
 }
 
 /// <summary>The backend <c>--backend auto</c> chose, and why.</summary>
-public sealed record BackendChoice(ComputeBackend Backend, string Reason, IReadOnlyList<BackendMeasurement> Measurements, bool FromCache);
+internal sealed record BackendChoice(ComputeBackend Backend, string Reason, IReadOnlyList<BackendMeasurement> Measurements, bool FromCache);
 
 /// <summary>
 /// Chooses the backend for a model on this machine by measuring (seed 003: a GPU path can be
@@ -22,7 +22,7 @@ public sealed record BackendChoice(ComputeBackend Backend, string Reason, IReadO
 /// GPU wins only when it measured strictly faster than the CPU. Results are cached per model
 /// shape and set of devices.
 /// </summary>
-public sealed class BackendCalibration(IReadOnlyList<ComputeBackend> available, IBackendMeasurer measurer, CalibrationCache cache)
+internal sealed class BackendCalibration(IReadOnlyList<ComputeBackend> available, IBackendMeasurer measurer, CalibrationCache cache)
 {
     /// <summary>The backends this native library can run here (the CPU always).</summary>
     public static IReadOnlyList<ComputeBackend> AvailableBackends() =>

@@ -4,7 +4,7 @@ using MetalCore.Runtime;
 namespace MetalCore.Tuning;
 
 /// <summary>One backend's speed in a calibration.</summary>
-public sealed record BackendMeasurement(ComputeBackend Backend, string Device, double DecodeTokensPerSecond);
+internal sealed record BackendMeasurement(ComputeBackend Backend, string Device, double DecodeTokensPerSecond);
 
 /// <summary>A stored calibration: the measurements for one model shape on one set of devices.</summary>
 internal sealed record CalibrationRecord
@@ -26,7 +26,7 @@ internal sealed record CalibrationCacheFile
 /// model shape and devices, so <c>--backend auto</c> measures once per model shape and machine.
 /// An unreadable cache is treated as empty (it is only a cache) and rewritten.
 /// </summary>
-public sealed class CalibrationCache(string path)
+internal sealed class CalibrationCache(string path)
 {
     /// <summary>The default cache file.</summary>
     public static string DefaultPath => Path.Combine(LocalData.Directory, "calibration.json");

@@ -5,7 +5,7 @@ namespace MetalCore.Tuning;
 /// the backend calibration cache): $METALCORE_HOME, else the user's local application data
 /// folder (~/.local/share/metalcore on Linux).
 /// </summary>
-public static class LocalData
+internal static class LocalData
 {
     /// <summary>The folder (not created until something is written).</summary>
     public static string Directory =>

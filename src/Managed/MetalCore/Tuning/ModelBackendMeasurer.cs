@@ -9,7 +9,7 @@ namespace MetalCore.Tuning;
 /// </summary>
 /// <param name="load">Loads the model on a backend.</param>
 /// <param name="steps">Decode steps timed.</param>
-public sealed class ModelBackendMeasurer(Func<ComputeBackend, LanguageModel> load, int steps = 16) : IBackendMeasurer
+internal sealed class ModelBackendMeasurer(Func<ComputeBackend, LanguageModel> load, int steps = 16) : IBackendMeasurer
 {
     /// <inheritdoc/>
     public string DeviceName(ComputeBackend backend)

@@ -1,5 +1,4 @@
 using MetalCore.ModelFiles;
-using MetalCore.ModelFiles.Gguf;
 using MetalCore.Models;
 
 namespace MetalCore.Tuning;
@@ -10,7 +9,7 @@ namespace MetalCore.Tuning;
 /// (the file's name, the weights' values). A synthetic model and the real file of the same
 /// shape and type share a key.
 /// </summary>
-public static class ModelShape
+internal static class ModelShape
 {
     /// <summary>The wildcard shape of a tuning-table entry that applies to every model.</summary>
     public const string Any = "*";
@@ -20,13 +19,11 @@ public static class ModelShape
         $"{config.Architecture.ToString().ToLowerInvariant()} h{config.HiddenSize} l{config.Layers} "
         + $"a{config.Heads}/{config.KvHeads}x{config.HeadDim} f{config.FeedForwardSize} v{config.VocabularySize} {weightType}";
 
-    /// <summary>The key of a GGUF model file, read from its metadata without loading its weights.</summary>
+    /// <summary>The key of a model file or directory (GGUF, safetensors), read without loading its weights.</summary>
     /// <exception cref="ModelFileException">The file is not a valid or supported model.</exception>
     public static string KeyOfFile(string path)
     {
-        using var file = GgufFile.Open(path);
-        var config = GgufModelReader.ReadConfig(file);
-        var gate = file.GetTensor("blk.0.ffn_gate.weight");
-        return Key(config, gate.Type);
+        using var model = ModelDescription.Open(path);
+        return Key(ModelWeightsBinder.ReadConfig(model), model.Layers[0].Gate.Type);
     }
 }

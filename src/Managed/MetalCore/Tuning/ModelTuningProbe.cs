@@ -10,7 +10,7 @@ namespace MetalCore.Tuning;
 /// values adopted so far) and one for the trials (baseline + a candidate). A backend has no way
 /// to unset a tunable, so a model is loaded anew when it holds a value the next request lacks.
 /// </summary>
-public sealed class ModelTuningProbe : ITuningProbe, IDisposable
+internal sealed class ModelTuningProbe : ITuningProbe, IDisposable
 {
     private readonly Func<bool, LanguageModel> _load;
     private readonly DecodeBenchmarkOptions _bench;

@@ -3,7 +3,7 @@ using MetalCore.Runtime;
 namespace MetalCore.Tuning;
 
 /// <summary>Which phase of generation a tunable changes, and so which speed confirms it.</summary>
-public enum TunablePhase
+internal enum TunablePhase
 {
     /// <summary>One-token steps: confirmed by decode tokens per second.</summary>
     Decode,
@@ -16,14 +16,14 @@ public enum TunablePhase
 /// affects, and the kernels whose time measures it in isolation (text contained in the backend's
 /// profile names; null = the whole step, for settings such as a thread pool's spin time).
 /// </summary>
-public sealed record TunableSpec(string Name, IReadOnlyList<int> Candidates, TunablePhase Phase, string? KernelFilter, string Description);
+internal sealed record TunableSpec(string Name, IReadOnlyList<int> Candidates, TunablePhase Phase, string? KernelFilter, string Description);
 
 /// <summary>
 /// The candidate values autotune tries, per backend. The names are the backends' own
 /// (native/metal_core/src/*/...tunables...); values outside a backend's accepted range would be
 /// refused by mc_context_set_tunable, so every list stays inside it.
 /// </summary>
-public static class TunableCatalog
+internal static class TunableCatalog
 {
     private static readonly TunableSpec[] s_cpu =
     [
