@@ -57,14 +57,14 @@ public class PreTokenizerDifferentialTests
     [TestCaseSource(nameof(Presets))]
     public void SplitsRandomTextLikeTheUnicodeRegexEngine(string preset)
     {
-        var preTokenizer = PreTokenizerOf(preset);
+        var preTokenizer = PreTokenizerWords.Preset(preset);
         var oracle = OracleOf(preset);
         var random = new Random(20240601 + preset.Length);
         for (var n = 0; n < 3000; n++)
         {
             var text = RandomText(random);
 
-            var words = Words(preTokenizer, text);
+            var words = PreTokenizerWords.Of(preTokenizer, text);
 
             Assert.That(words, Is.EqualTo(oracle(text)), () => $"text: {Escape(text)}");
         }
@@ -73,7 +73,7 @@ public class PreTokenizerDifferentialTests
     [TestCaseSource(nameof(Presets))]
     public void SplitsTheSuiteStringsLikeTheUnicodeRegexEngine(string preset)
     {
-        var preTokenizer = PreTokenizerOf(preset);
+        var preTokenizer = PreTokenizerWords.Preset(preset);
         var oracle = OracleOf(preset);
         var inputs = LlamaCppSuite.Gpt2.Inputs();
         if (inputs.Count == 0)
@@ -82,7 +82,7 @@ public class PreTokenizerDifferentialTests
         }
         foreach (var text in inputs.Where(t => !t.EnumerateRunes().Any(r => !r.IsBmp && !s_standIns.ContainsKey(r.Value))))
         {
-            Assert.That(Words(preTokenizer, text), Is.EqualTo(oracle(text)), () => $"text: {Escape(text)}");
+            Assert.That(PreTokenizerWords.Of(preTokenizer, text), Is.EqualTo(oracle(text)), () => $"text: {Escape(text)}");
         }
     }
 
@@ -90,12 +90,9 @@ public class PreTokenizerDifferentialTests
     public void AnEmojiBeforeLettersJoinsThemAsOneCodepointNotTwoSurrogates()
     {
         // [^\r\n\p{L}\p{N}]?\p{L}+ takes one non-letter codepoint before letters: the whole emoji.
-        Assert.That(Words(PreTokenizerOf("qwen2"), "\U0001F600abc"), Is.EqualTo(new[] { "\U0001F600abc" }));
-        Assert.That(Words(PreTokenizerOf("llama3"), "\U0001F600abc"), Is.EqualTo(new[] { "\U0001F600abc" }));
+        Assert.That(PreTokenizerWords.Of("qwen2", "\U0001F600abc"), Is.EqualTo(new[] { "\U0001F600abc" }));
+        Assert.That(PreTokenizerWords.Of("llama3", "\U0001F600abc"), Is.EqualTo(new[] { "\U0001F600abc" }));
     }
-
-    private static PreTokenizer PreTokenizerOf(string preset) =>
-        PreTokenizer.FromPatterns(LlamaCppPreTokenizers.ForName(preset).Patterns);
 
     /// <summary>The oracle: .NET regexes (each preset's list, or the model's original regex) on the stand-in text.</summary>
     private static Func<string, string[]> OracleOf(string preset)
@@ -144,18 +141,6 @@ public class PreTokenizerDifferentialTests
     /// <summary>The oracle's text has no supplementary-plane characters, so their ranges can go (.NET cannot parse them).</summary>
     private static string WithoutSupplementaryRanges(string pattern) =>
         Regex.Replace(pattern, @"[\uD800-\uDBFF][\uDC00-\uDFFF]-[\uD800-\uDBFF][\uDC00-\uDFFF]", "");
-
-    private static string[] Words(PreTokenizer preTokenizer, string text)
-    {
-        var codepoints = CodepointText.From(text);
-        var start = 0;
-        return preTokenizer.Split(codepoints).Select(length =>
-        {
-            var word = codepoints.Slice(start, length).ToString();
-            start += length;
-            return word;
-        }).ToArray();
-    }
 
     private static string CodepointsToString(int[] codepoints, int start, int length)
     {
