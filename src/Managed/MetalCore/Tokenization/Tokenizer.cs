@@ -20,6 +20,7 @@ public sealed class Tokenizer : ITokenizer
         _pieces = pieces;
         AddsBosToken = data.AddBos;
         AddsEosToken = data.AddEos;
+        ChatTemplate = data.ChatTemplate;
     }
 
     /// <inheritdoc/>
@@ -38,6 +39,9 @@ public sealed class Tokenizer : ITokenizer
     public bool AddsEosToken { get; }
 
     /// <inheritdoc/>
+    public string? ChatTemplate { get; }
+
+    /// <inheritdoc/>
     public IReadOnlySet<int> EndOfGenerationTokenIds => _vocabulary.EndOfGeneration;
 
     /// <summary>Builds a tokenizer from plain vocabulary data, validating it.</summary>
@@ -54,7 +58,7 @@ public sealed class Tokenizer : ITokenizer
                 data),
         };
         var byteLevel = data.Algorithm == TokenizerAlgorithm.BytePairEncoding && data.ByteLevel;
-        return new Tokenizer(vocabulary, encoder, new TokenPieces(vocabulary, byteLevel, data.StripLeadingSpaceOnDecode), data);
+        return new Tokenizer(vocabulary, encoder, new TokenPieces(vocabulary, byteLevel, data.LeadingSpaceOnDecode), data);
     }
 
     /// <inheritdoc/>
@@ -88,9 +92,10 @@ public sealed class Tokenizer : ITokenizer
     public string Decode(ReadOnlySpan<int> tokenIds, bool renderSpecial = false)
     {
         var bytes = new List<byte>(tokenIds.Length * 4);
-        for (var i = 0; i < tokenIds.Length; i++)
+        var atStartOfText = true;
+        foreach (var id in tokenIds)
         {
-            bytes.AddRange(_pieces.Of(tokenIds[i], renderSpecial, firstOfText: i == 0));
+            bytes.AddRange(_pieces.Of(id, renderSpecial, ref atStartOfText));
         }
         return Encoding.UTF8.GetString([.. bytes]);
     }

@@ -16,6 +16,26 @@ public static class TokenizerFactory
     }
 
     /// <summary>
+    /// The tokenizer of a Hugging Face model directory: tokenizer.json (BPE model, added tokens,
+    /// normalizer, pre-tokenizer, post-processor, decoder) and, when present,
+    /// tokenizer_config.json (<c>bos_token</c>, <c>eos_token</c>, <c>add_bos_token</c>,
+    /// <c>add_eos_token</c>, <c>chat_template</c>) or chat_template.jinja. BOS and EOS are added
+    /// as tokenizer_config.json says, else as the post-processor's template does.
+    /// </summary>
+    /// <param name="directory">The model directory.</param>
+    /// <exception cref="ModelFileException">tokenizer.json is missing, or a file is malformed or inconsistent.</exception>
+    /// <exception cref="UnsupportedModelException">The tokenizer uses a component this library does not implement (named in the message).</exception>
+    public static Tokenizer FromHuggingFace(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (!Directory.Exists(directory))
+        {
+            throw new ModelFileException(directory, "no such model directory");
+        }
+        return Build(Path.Combine(directory, HfTokenizerReader.FileName), () => HfTokenizerReader.Read(directory));
+    }
+
+    /// <summary>
     /// A tokenizer from a tiktoken BPE file (<c>base64(token) rank</c> lines) with the given
     /// pre-tokenizer and added tokens.
     /// </summary>

@@ -13,6 +13,7 @@ namespace MetalCore.Tokenization;
 internal sealed class BpeEncoder : IFragmentEncoder
 {
     private const int CacheCapacity = 1 << 17;
+    private const int MaxCachedWordLength = 64;
     private const int NotAToken = -1;
     private const int MergedAway = -2;
 
@@ -67,6 +68,13 @@ internal sealed class BpeEncoder : IFragmentEncoder
 
     private void AppendWord(ReadOnlySpan<char> word, List<int> output)
     {
+        // Long words are rare repeats and would make the cache large (without a pre-tokenizer,
+        // as in Llama 2's tokenizer.json, the whole text is one word).
+        if (word.Length > MaxCachedWordLength)
+        {
+            output.AddRange(EncodeWord(word));
+            return;
+        }
         if (!_cacheBySpan.TryGetValue(word, out var tokens))
         {
             tokens = EncodeWord(word);
