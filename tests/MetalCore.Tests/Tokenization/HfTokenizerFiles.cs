@@ -17,6 +17,9 @@ internal sealed class HfTokenizerFiles
     public bool MergesAsStrings { get; init; }
 
     public IEnumerable<(int Id, string Content, bool Special)> AddedTokens { get; init; } = [];
+
+    /// <summary>Added tokens that swallow the whitespace on both sides (lstrip and rstrip).</summary>
+    public IReadOnlyCollection<int> StripAround { get; init; } = [];
     public JsonNode? Normalizer { get; init; }
     public JsonNode? PreTokenizer { get; init; }
     public JsonNode? PostProcessor { get; init; }
@@ -50,8 +53,8 @@ internal sealed class HfTokenizerFiles
                 ["id"] = t.Id,
                 ["content"] = t.Content,
                 ["single_word"] = false,
-                ["lstrip"] = false,
-                ["rstrip"] = false,
+                ["lstrip"] = StripAround.Contains(t.Id),
+                ["rstrip"] = StripAround.Contains(t.Id),
                 ["normalized"] = !t.Special,
                 ["special"] = t.Special,
             }).ToArray()),
