@@ -12,12 +12,14 @@ public sealed class Tokenizer : ITokenizer
     private readonly Vocabulary _vocabulary;
     private readonly IFragmentEncoder _encoder;
     private readonly TokenPieces _pieces;
+    private readonly SpecialTokenSplitter _specialTokens;
 
     private Tokenizer(Vocabulary vocabulary, IFragmentEncoder encoder, TokenPieces pieces, VocabularyData data)
     {
         _vocabulary = vocabulary;
         _encoder = encoder;
         _pieces = pieces;
+        _specialTokens = new SpecialTokenSplitter(vocabulary);
         AddsBosToken = data.AddBos;
         AddsEosToken = data.AddEos;
         ChatTemplate = data.ChatTemplate;
@@ -70,7 +72,7 @@ public sealed class Tokenizer : ITokenizer
         {
             output.Add(_vocabulary.BosId!.Value);
         }
-        foreach (var fragment in SpecialTokenSplitter.Split(_vocabulary, text, parseSpecial))
+        foreach (var fragment in _specialTokens.Split(text, parseSpecial))
         {
             if (fragment.IsText)
             {

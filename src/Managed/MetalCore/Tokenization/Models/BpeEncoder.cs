@@ -24,6 +24,7 @@ internal sealed class BpeEncoder : IFragmentEncoder
     private readonly int[] _byteSymbols = new int[256];
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
+    private int _cachedWords;
 
     /// <param name="vocabulary">The vocabulary.</param>
     /// <param name="merges">The merges.</param>
@@ -78,9 +79,12 @@ internal sealed class BpeEncoder : IFragmentEncoder
         if (!_cacheBySpan.TryGetValue(word, out var tokens))
         {
             tokens = EncodeWord(word);
-            if (_cache.Count >= CacheCapacity)
+            // Counted here: ConcurrentDictionary.Count takes every lock of the table, which costs
+            // more than encoding a word once the table has grown.
+            if (Interlocked.Increment(ref _cachedWords) > CacheCapacity)
             {
                 _cache.Clear();
+                Interlocked.Exchange(ref _cachedWords, 0);
             }
             _cacheBySpan.TryAdd(word, tokens);
         }
