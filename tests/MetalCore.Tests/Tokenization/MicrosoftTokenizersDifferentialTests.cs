@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using MetalCore.Tests.Infrastructure;
-using MlTiktokenTokenizer = Microsoft.ML.Tokenizers.TiktokenTokenizer;
 using MlRegexPreTokenizer = Microsoft.ML.Tokenizers.RegexPreTokenizer;
+using MlTiktokenTokenizer = Microsoft.ML.Tokenizers.TiktokenTokenizer;
 
 namespace MetalCore.Tests.Tokenization;
 
