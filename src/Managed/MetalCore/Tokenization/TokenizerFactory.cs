@@ -6,6 +6,25 @@ namespace MetalCore.Tokenization;
 /// <summary>Builds tokenizers from the places models keep their vocabularies.</summary>
 public static class TokenizerFactory
 {
+    /// <summary>The tokenizer of a model: a GGUF file's metadata, or a Hugging Face model directory's tokenizer files.</summary>
+    /// <param name="path">A GGUF file or a model directory.</param>
+    /// <exception cref="ModelFileException">The path does not exist, or the tokenizer data is missing, malformed or inconsistent.</exception>
+    /// <exception cref="UnsupportedModelException">The tokenizer uses something this library does not implement.</exception>
+    public static Tokenizer FromModel(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            return FromHuggingFace(path);
+        }
+        if (!File.Exists(path))
+        {
+            throw new ModelFileException(path, "no such file or directory");
+        }
+        using var file = GgufFile.Open(path);
+        return FromGguf(file);
+    }
+
     /// <summary>The tokenizer described by a GGUF file's <c>tokenizer.ggml.*</c> metadata, as llama.cpp reads it.</summary>
     /// <exception cref="ModelFileException">The metadata is missing or inconsistent.</exception>
     /// <exception cref="UnsupportedModelException">The tokenizer model or pre-tokenizer is not supported.</exception>
