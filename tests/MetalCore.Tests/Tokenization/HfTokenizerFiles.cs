@@ -8,7 +8,7 @@ namespace MetalCore.Tests.Tokenization;
 /// BPE model from a token list and merges, the pipeline components as JSON written the way the
 /// tokenizers library writes them.
 /// </summary>
-internal sealed class HfTokenizerFiles
+internal sealed record HfTokenizerFiles
 {
     public required IReadOnlyList<string> Vocab { get; init; }
     public required IEnumerable<(string Left, string Right)> Merges { get; init; }

@@ -176,6 +176,51 @@ public class HfTokenizerJsonTests
         });
     }
 
+    private static HfTokenizerFiles MetaspaceFiles(bool split) => SentencePieceFiles() with
+    {
+        Normalizer = null,
+        PreTokenizer = Json($"{{'type': 'Metaspace', 'replacement': '\u2581', 'prepend_scheme': 'first', 'split': {(split ? "true" : "false")}}}"),
+        Decoder = Json("{'type': 'Metaspace', 'replacement': '\u2581', 'prepend_scheme': 'first', 'split': false}"),
+    };
+
+    [Test]
+    public void MetaspaceWithPrependSchemeFirstPrefixesOnlyTheStartOfTheText()
+    {
+        var tokenizer = Load(MetaspaceFiles(split: false));
+        const int Ab = 263;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(tokenizer.Encode("ab ab"), Is.EqualTo(new[] { SpaceAb, SpaceAb }));
+            // After a special token the text is not at the start: no '▁' before it.
+            Assert.That(tokenizer.Encode("<s>ab", parseSpecial: true), Is.EqualTo(new[] { Bos, Ab }));
+            Assert.That(tokenizer.Decode([SpaceAb, SpaceAb]), Is.EqualTo("ab ab"));
+        });
+    }
+
+    [Test]
+    public void MetaspaceWithSplitStartsAWordAtEveryMarker()
+    {
+        // With a token "b▁" that merges first, "ab a" -> ▁ab▁a merges across the marker when the
+        // text is one word (▁ a b▁ a -> ▁a b▁ a), and cannot when every '▁' starts a word (▁ab | ▁a).
+        const int BSpace = 265;
+        HfTokenizerFiles WithBSpace(bool split) => MetaspaceFiles(split) with
+        {
+            Vocab = [.. SentencePieceFiles().Vocab, "b\u2581"],
+            Merges = [("b", "\u2581"), .. SentencePieceFiles().Merges],
+        };
+
+        Assert.That(Load(WithBSpace(split: false)).Encode("ab a"), Is.EqualTo(new[] { SpaceA, BSpace, A }));
+        Assert.That(Load(WithBSpace(split: true)).Encode("ab a"), Is.EqualTo(new[] { SpaceAb, SpaceA }));
+    }
+
+    [TestCase(@"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+", Llama3SplitRule.Pattern)]
+    [TestCase(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+", Gpt2SplitRule.Pattern)]
+    public void HuggingFaceRegexesOfLlama3AndGpt2RunOnLlamaCppsScanners(string huggingFace, string llamaCpp)
+    {
+        Assert.That(HfPreTokenizer.ToLlamaCppPattern(huggingFace), Is.EqualTo(llamaCpp));
+    }
+
     [Test]
     public void AMissingTokenizerJsonIsAClearError()
     {
