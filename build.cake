@@ -7,7 +7,7 @@
 //   Test       Build, then format checks, native tests (ctest), native tests under
 //              AddressSanitizer + UBSan, and the NUnit tests; ends with one summary line.
 //   Pack       NuGet packages into artifacts/packages/.
-//   Demo       (default) Build, then generate text with the CLI on the default model.
+//   Demo       (default) Build, then generate a story with the CLI's built-in demo model.
 using System.Xml.Linq;
 
 var target = Argument("target", "Demo");
@@ -100,7 +100,7 @@ Task("FormatCheck")
     .Description("dotnet format and clang-format must find nothing to change.")
     .Does(() =>
 {
-    Run("dotnet", "format Interop.sln --verify-no-changes --no-restore");
+    Run("dotnet", "format Interop.sln --verify-no-changes");
     var sources = GetFiles("native/**/*.{c,h,cpp,hpp,cu,cuh,m,metal}")
         .Concat(GetFiles("tests/native/**/*.{c,h,cpp,hpp}"))
         .Select(file => $"\"{file}\"");
@@ -173,11 +173,10 @@ Task("Demo")
     .IsDependentOn("Build")
     .Does(() =>
 {
-    // Until the embedded demo model ships, the stories260K fixture stands in when present.
-    var fixture = root.CombineWithFilePath("../shared/fixtures/models/stories260K/stories260K.gguf");
-    var model = FileExists(fixture) ? $"-m \"{fixture}\" " : "";
+    // No -m: the CLI runs the built-in demo model (assets/demo-model/metalcore-demo.gguf,
+    // copied beside it by the build) and reports prompt and generation tok/s.
     Run("dotnet", $"run --project src/Managed/MetalCore.Cli -c {configuration} --no-build -- run "
-        + model + "--prompt \"Once upon a time\" --max-tokens 120");
+        + "--prompt \"Once upon a time, there was a little girl named Lily.\" --max-tokens 200");
 });
 
 RunTarget(target);

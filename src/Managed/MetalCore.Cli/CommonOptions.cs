@@ -12,10 +12,12 @@ internal static class CommonOptions
         Recursive = true,
     };
 
-    public static Option<string> Model() => new("--model", "-m")
+    public static Option<string> Model(bool required = true) => new("--model", "-m")
     {
-        Description = "Path to a GGUF model file.",
-        Required = true,
+        Description = required
+            ? "A GGUF model file, or a Hugging Face safetensors model directory."
+            : "A GGUF model file, or a Hugging Face safetensors model directory; the built-in demo model when absent.",
+        Required = required,
     };
 
     public static Option<ComputeBackend> Backend() => new("--backend", "-b")
@@ -38,9 +40,10 @@ internal static class CommonOptions
 /// <summary>The model-loading options of one command, read together.</summary>
 internal sealed record ModelArguments(Option<string> Model, Option<ComputeBackend> Backend, Option<int> Threads, Option<int> ContextLength)
 {
-    public static ModelArguments AddTo(Command command)
+    /// <summary>Adds the options; without <paramref name="modelRequired"/>, a missing --model means the built-in demo model.</summary>
+    public static ModelArguments AddTo(Command command, bool modelRequired = true)
     {
-        var arguments = new ModelArguments(CommonOptions.Model(), CommonOptions.Backend(), CommonOptions.Threads(), CommonOptions.ContextLength());
+        var arguments = new ModelArguments(CommonOptions.Model(modelRequired), CommonOptions.Backend(), CommonOptions.Threads(), CommonOptions.ContextLength());
         command.Options.Add(arguments.Model);
         command.Options.Add(arguments.Backend);
         command.Options.Add(arguments.Threads);
@@ -48,11 +51,20 @@ internal sealed record ModelArguments(Option<string> Model, Option<ComputeBacken
         return arguments;
     }
 
-    public LanguageModel Load(ParseResult parsed) => LanguageModel.Load(parsed.GetValue(Model)!, new ModelLoadOptions
+    public LanguageModel Load(ParseResult parsed)
     {
-        Backend = parsed.GetValue(Backend),
-        Threads = parsed.GetValue(Threads),
-    });
+        var path = parsed.GetValue(Model);
+        if (path is null)
+        {
+            path = DemoModel.Require();
+            Console.Error.WriteLine($"using the built-in demo model {path}");
+        }
+        return LanguageModel.Load(path, new ModelLoadOptions
+        {
+            Backend = parsed.GetValue(Backend),
+            Threads = parsed.GetValue(Threads),
+        });
+    }
 
     /// <summary>The context length asked for, or the model's own capped at 4096.</summary>
     public int ContextFor(ParseResult parsed, LanguageModel model) =>

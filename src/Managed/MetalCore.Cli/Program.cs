@@ -8,4 +8,6 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(LogitsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ConvertCommand.Create());
+root.Subcommands.Add(PerplexityCommand.Create());
 return CommandRunner.Invoke(root, args);

@@ -26,15 +26,15 @@ public sealed record ModelLoadOptions
 /// </summary>
 public sealed class LanguageModel : IDisposable
 {
-    private readonly GgufFile? _file;
+    private readonly ModelDescription? _description;
     private readonly ComputeContext _context;
     private readonly OwnedTensors _weightsMemory;
     private readonly ModelWeights _weights;
 
-    // Takes ownership of the file (if any), the context and the weights' memory.
-    private LanguageModel(GgufFile? file, ComputeContext context, TransformerConfig config, OwnedTensors weightsMemory, ModelWeights weights)
+    // Takes ownership of the model files (if any), the context and the weights' memory.
+    private LanguageModel(ModelDescription? description, ComputeContext context, TransformerConfig config, OwnedTensors weightsMemory, ModelWeights weights)
     {
-        _file = file;
+        _description = description;
         _context = context;
         Config = config;
         _weightsMemory = weightsMemory;
@@ -44,7 +44,7 @@ public sealed class LanguageModel : IDisposable
     /// <summary>The model's shape.</summary>
     public TransformerConfig Config { get; }
 
-    /// <summary>The file it was loaded from, or a description of a synthetic model.</summary>
+    /// <summary>The file or directory it was loaded from, or a description of a synthetic model.</summary>
     public string Source { get; private init; } = "";
 
     /// <summary>The backend in use.</summary>
@@ -53,43 +53,65 @@ public sealed class LanguageModel : IDisposable
     /// <summary>The compute device.</summary>
     public string DeviceName => _context.DeviceName;
 
-    /// <summary>The model's tokenizer, built from the file's own vocabulary; null for a synthetic model.</summary>
+    /// <summary>
+    /// The model's tokenizer, built from the file's own vocabulary; null for a synthetic model, a
+    /// GGUF without tokenizer metadata and a Hugging Face directory (token ids only;
+    /// <see cref="RequireTokenizer"/> says why).
+    /// </summary>
     public ITokenizer? Tokenizer { get; private init; }
 
-    /// <summary>The GGUF file, for metadata such as the vocabulary; null for a synthetic model.</summary>
-    public GgufFile? File => _file;
+    /// <summary>The GGUF file, for metadata such as the vocabulary; null for other models.</summary>
+    public GgufFile? File => _description?.Gguf;
+
+    /// <summary>The model's files and tensors; null for a synthetic model.</summary>
+    public ModelDescription? Description => _description;
+
+    /// <summary>The tokenizer, or an error saying why this model has none (for commands that need text).</summary>
+    /// <exception cref="MetalCoreException">The model has no tokenizer.</exception>
+    public ITokenizer RequireTokenizer() => Tokenizer ?? throw new MetalCoreException(
+        _description?.Format == ModelFileFormat.Safetensors
+            ? $"{Source}: text needs a tokenizer, and tokenizer.json is not read from Hugging Face directories yet; "
+                + "pass token ids, or convert the model with 'metalcore convert' (which puts the tokenizer into the GGUF)"
+            : $"{Source}: this model has no tokenizer (no tokenizer.ggml.* metadata); pass token ids");
 
     internal ComputeContext Context => _context;
 
     /// <summary>Bytes of weights one decode step reads.</summary>
     public double DecodeWeightBytes => _weights.DecodeBytes();
 
-    /// <summary>Maps a GGUF model and prepares it on the chosen backend.</summary>
+    /// <summary>
+    /// Maps a model and prepares it on the chosen backend: a GGUF file, or a Hugging Face / MLX
+    /// directory (config.json and model.safetensors or sharded safetensors with their index).
+    /// Weights the backend computes with directly stay in the mapped files (zero-copy where the
+    /// device shares host memory).
+    /// </summary>
     /// <exception cref="ModelFileException">The file is not a valid or supported model.</exception>
     /// <exception cref="BackendUnavailableException">The backend is not available here.</exception>
     public static LanguageModel Load(string path, ModelLoadOptions? options = null)
     {
         options ??= new ModelLoadOptions();
-        var file = GgufFile.Open(path);
+        var description = ModelDescription.Open(path);
         ComputeContext? context = null;
         OwnedTensors? memory = null;
         try
         {
-            var config = GgufModelReader.ReadConfig(file);
+            var config = ModelWeightsBinder.ReadConfig(description);
+            // A GGUF converted from a directory without tokenizer.json carries weights only.
+            var tokenizer = description.Gguf is { } gguf && gguf.ContainsKey("tokenizer.ggml.model") ? TokenizerFactory.FromGguf(gguf) : null;
             context = ComputeContext.Create(options.Backend, options.Threads, options.HighPriority);
             memory = new OwnedTensors(context);
-            var weights = GgufModelReader.ReadWeights(file, config, context, memory);
-            return new LanguageModel(file, context, config, memory, weights)
+            var weights = ModelWeightsBinder.ReadWeights(description, context, memory);
+            return new LanguageModel(description, context, config, memory, weights)
             {
-                Source = file.FilePath,
-                Tokenizer = TokenizerFactory.FromGguf(file),
+                Source = description.SourcePath,
+                Tokenizer = tokenizer,
             };
         }
         catch
         {
             memory?.Dispose();
             context?.Dispose();
-            file.Dispose();
+            description.Dispose();
             throw;
         }
     }
@@ -127,6 +149,6 @@ public sealed class LanguageModel : IDisposable
     {
         _weightsMemory.Dispose();
         _context.Dispose();
-        _file?.Dispose();
+        _description?.Dispose();
     }
 }

@@ -10,7 +10,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var command = new Command("run", "Generate text from a prompt.");
-        var model = ModelArguments.AddTo(command);
+        var model = ModelArguments.AddTo(command, modelRequired: false);
         var prompt = new Option<string>("--prompt", "-p") { Description = "The prompt.", DefaultValueFactory = _ => "" };
         var count = new Option<int>("--max-tokens", "-n") { Description = "Tokens to generate at most.", DefaultValueFactory = _ => 256 };
         var sampling = SamplingArguments.AddTo(command);
@@ -19,7 +19,7 @@ internal static class RunCommand
         command.SetCancellableAction((parsed, cancellation) =>
         {
             using var loaded = model.Load(parsed);
-            var tokenizer = loaded.Tokenizer!;
+            var tokenizer = loaded.RequireTokenizer();
             using var session = loaded.CreateSession(new Models.SessionOptions { ContextLength = model.ContextFor(parsed, loaded) });
             var text = parsed.GetValue(prompt)!;
             var tokens = tokenizer.Encode(text, addSpecial: true);

@@ -36,6 +36,9 @@ public sealed class InferenceSession : IDisposable
     /// <summary>Tokens the session can hold.</summary>
     public int ContextLength => _cache.Capacity;
 
+    /// <summary>Rows of logits one forward pass returns at most (<see cref="SessionOptions.MaxLogitRows"/>, capped by the batch size).</summary>
+    public int MaxLogitRows => _activations.MaxLogitRows;
+
     /// <summary>Entries in each row of logits.</summary>
     public int VocabularySize => _config.VocabularySize;
 

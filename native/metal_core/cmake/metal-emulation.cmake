@@ -1,0 +1,112 @@
+# metal-emulation.cmake — the Metal backend verified on Linux (included from CMakeLists.txt
+# under MC_BUILD_TESTS when not building for Apple):
+#  - every kernel in src/metal/kernels/*.metal compiled as C++ against the metal_stdlib shim of
+#    tests/metal and run, with the grids the host plans, on the lock-step emulator against
+#    the CPU backend and independent references (metal_kernel.* ctest entries, one per test,
+#    plus metal_kernel.coverage);
+#  - the plain-C planning code of the host compiled and tested with them;
+set(MC_METAL_SRC ${CMAKE_CURRENT_SOURCE_DIR}/src/metal)
+get_filename_component(MC_METAL_EMU ${CMAKE_CURRENT_SOURCE_DIR}/../../tests/metal ABSOLUTE)
+
+# The generator: one .metal file -> a C++ file of thunks and registry entries.
+add_executable(mtlemu_gen ${MC_METAL_EMU}/emu/mtlemu_gen.cpp)
+# GCC 12 reports a false maybe-uninitialized inside <regex> when built with the sanitizers.
+target_compile_options(mtlemu_gen PRIVATE $<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized>)
+
+file(GLOB MC_METAL_KERNEL_SOURCES CONFIGURE_DEPENDS ${MC_METAL_SRC}/kernels/*.metal)
+file(GLOB MC_METAL_KERNEL_HEADERS CONFIGURE_DEPENDS ${MC_METAL_SRC}/kernels/*.h)
+set(MC_METAL_EMULATED_KERNELS "")
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/mtlemu)
+foreach(kernel_source ${MC_METAL_KERNEL_SOURCES})
+  get_filename_component(stem ${kernel_source} NAME_WE)
+  set(generated ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/${stem}.cpp)
+  add_custom_command(
+    OUTPUT ${generated}
+    COMMAND mtlemu_gen ${kernel_source} ${generated}
+    DEPENDS mtlemu_gen ${kernel_source} ${MC_METAL_KERNEL_HEADERS}
+    COMMENT "Emulating ${stem}.metal"
+    VERBATIM)
+  list(APPEND MC_METAL_EMULATED_KERNELS ${generated})
+endforeach()
+# MSL attributes are unknown to a C++ compiler; kernels may leave parameters unused.
+set_source_files_properties(${MC_METAL_EMULATED_KERNELS} PROPERTIES
+  COMPILE_OPTIONS "-Wno-attributes;-Wno-unknown-attributes;-Wno-unknown-warning-option;-Wno-unused-parameter;-Wno-unused-variable")
+
+file(GLOB MC_METAL_KERNEL_TESTS CONFIGURE_DEPENDS ${MC_METAL_EMU}/kernels/*.cpp)
+add_executable(metal_kernel_tests
+  ${MC_METAL_EMULATED_KERNELS}
+  ${MC_METAL_EMU}/emu/mtlemu_engine.cpp
+  ${MC_METAL_KERNEL_TESTS}
+  ${MC_METAL_SRC}/mc_metal_plan.c
+  ${MC_METAL_SRC}/mc_metal_hazards.c
+  # The reference every kernel is compared with: the CPU backend, run on the same op.
+  ${MC_CPU_SOURCES}
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/common/errors.c)
+target_include_directories(metal_kernel_tests PRIVATE
+  ${MC_METAL_EMU}/shim ${MC_METAL_EMU}/emu ${MC_METAL_EMU}/kernels
+  ${MC_METAL_SRC}/kernels ${MC_METAL_SRC} ${CMAKE_CURRENT_SOURCE_DIR}/src/common
+  ${CMAKE_CURRENT_SOURCE_DIR}/include ${CMAKE_CURRENT_SOURCE_DIR}/src/cpu)
+target_link_libraries(metal_kernel_tests PRIVATE Threads::Threads)
+if(NOT APPLE)
+  target_link_libraries(metal_kernel_tests PRIVATE m)
+endif()
+
+# One ctest entry per test, listed by the test binary itself after each build.
+set(MC_METAL_CTEST_FILE ${CMAKE_CURRENT_BINARY_DIR}/metal_kernel_tests.cmake)
+add_custom_command(TARGET metal_kernel_tests POST_BUILD
+  COMMAND metal_kernel_tests --ctest ${MC_METAL_CTEST_FILE}
+  VERBATIM)
+set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${MC_METAL_CTEST_FILE})
+
+
+# The Objective-C host code (src/metal/*.m) compiled on Linux, one ctest entry per file
+# (metal_objc.compile.*): clang with GNUstep's Foundation (built for GCC's Objective-C runtime)
+# and tests/metal/objc/shim, which declares the Metal API subset with Apple's signatures.
+# GCC's runtime has no ARC, so the files compile here without it (docs/METAL.md); on macOS they
+# build with -fobjc-arc (cmake/metal.cmake). clang, not GCC: only clang has @available, the
+# ARC bridging casts and @autoreleasepool for this runtime.
+find_program(MC_OBJC_CLANG NAMES clang-14 clang)
+find_path(MC_GNUSTEP_INCLUDE Foundation/Foundation.h PATHS /usr/include/GNUstep
+          /usr/local/include/GNUstep)
+execute_process(COMMAND gcc -print-file-name=include OUTPUT_VARIABLE MC_GCC_INCLUDE
+                OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+if(NOT MC_OBJC_CLANG OR NOT MC_GNUSTEP_INCLUDE OR NOT EXISTS "${MC_GCC_INCLUDE}/objc/objc.h")
+  message(FATAL_ERROR "Compiling the Metal host code on Linux needs clang, GNUstep's headers and "
+          "GCC's Objective-C runtime headers: apt-get install clang-14 gobjc libgnustep-base-dev "
+          "gnustep-base-common (as .ci/run does), or configure with -DMC_BUILD_TESTS=OFF")
+endif()
+set(MC_METAL_OBJC_FLAGS
+  -fobjc-runtime=gcc -fblocks -fobjc-exceptions -fconstant-string-class=NSConstantString
+  -DGNUSTEP -DGNUSTEP_BASE_LIBRARY=1 -DGNU_RUNTIME=1 -D_GNU_SOURCE
+  -I${MC_METAL_EMU}/objc/shim -I${MC_GNUSTEP_INCLUDE} -idirafter ${MC_GCC_INCLUDE}
+  -I${CMAKE_CURRENT_SOURCE_DIR}/include -I${CMAKE_CURRENT_SOURCE_DIR}/src/common
+  -I${MC_METAL_SRC} -I${CMAKE_CURRENT_SOURCE_DIR}/src
+  -Wall -Wextra -Werror -Wno-unused-parameter)
+file(GLOB MC_METAL_OBJC_SOURCES CONFIGURE_DEPENDS ${MC_METAL_SRC}/*.m)
+foreach(objc_source ${MC_METAL_OBJC_SOURCES})
+  get_filename_component(stem ${objc_source} NAME_WE)
+  add_test(NAME metal_objc.compile.${stem}
+    COMMAND ${MC_OBJC_CLANG} ${MC_METAL_OBJC_FLAGS} -c ${objc_source}
+            -o ${CMAKE_CURRENT_BINARY_DIR}/metal-objc-${stem}.o)
+endforeach()
+
+# The run-time compile fallback's single source (cmake/metal-source.cmake, as shipped on macOS)
+# must compile as one translation unit: built here through the emulator's generator.
+add_custom_command(
+  OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core.metal
+  COMMAND ${CMAKE_COMMAND} -DKERNEL_DIR=${MC_METAL_SRC}/kernels
+          -DOUTPUT=${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core.metal
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/metal-source.cmake
+  DEPENDS ${MC_METAL_KERNEL_SOURCES} ${MC_METAL_KERNEL_HEADERS}
+          ${CMAKE_CURRENT_SOURCE_DIR}/cmake/metal-source.cmake
+  VERBATIM)
+add_custom_command(
+  OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core_source.cpp
+  COMMAND mtlemu_gen ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core.metal
+          ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core_source.cpp
+  DEPENDS mtlemu_gen ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core.metal
+  VERBATIM)
+add_library(metal_source_check OBJECT ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core_source.cpp)
+target_include_directories(metal_source_check PRIVATE ${MC_METAL_EMU}/shim ${MC_METAL_EMU}/emu)
+target_compile_options(metal_source_check PRIVATE -Wno-attributes -Wno-unknown-attributes
+  -Wno-unknown-warning-option -Wno-unused-parameter -Wno-unused-variable)
