@@ -5,8 +5,10 @@
 //   Bindings   regenerate src/Managed/MetalCore/Interop/NativeMethods.g.cs from metal_core.h.
 //   Build      Native, then Interop.sln.
 //   Test       Build, then format checks, native tests (ctest), native tests under
-//              AddressSanitizer + UBSan, and the NUnit tests; ends with one summary line.
-//   Pack       NuGet packages into artifacts/packages/.
+//              AddressSanitizer + UBSan, Pack, and the NUnit tests (among them the consumer test
+//              that installs the packages into a new project); ends with one summary line.
+//   Pack       NuGet packages into artifacts/packages/: MetalCore, MetalCore.Runtime.<rid> for
+//              each native library built (linux-x64; osx-arm64 on macOS), the MetalCore.Cli tool.
 //   Demo       (default) Build, then generate a story with the CLI's built-in demo model.
 using System.Xml.Linq;
 
@@ -128,6 +130,7 @@ Task("NativeSanitizerTest")
 
 Task("DotnetTest")
     .IsDependentOn("Build")
+    .IsDependentOn("Pack")
     .Does(() =>
 {
     EnsureDirectoryExists(testResults);
@@ -166,6 +169,8 @@ Task("Pack")
     .IsDependentOn("Build")
     .Does(() =>
 {
+    // Only this build's packages: the consumer test installs whatever is there.
+    CleanDirectory(artifacts.Combine("packages"));
     Run("dotnet", $"pack Interop.sln -c {configuration} --no-build --nologo -o \"{artifacts.Combine("packages")}\"");
 });
 

@@ -4,7 +4,7 @@ using MetalCore.Models;
 namespace MetalCore.Benchmarking;
 
 /// <summary>What one benchmark measures.</summary>
-public sealed record DecodeBenchmarkOptions
+internal sealed record DecodeBenchmarkOptions
 {
     /// <summary>Prompt tokens processed (in batches) before decoding.</summary>
     public int PromptTokens { get; init; } = 64;
@@ -21,17 +21,17 @@ public sealed record DecodeBenchmarkOptions
 }
 
 /// <summary>The timings of one run.</summary>
-public sealed record DecodeRun(double PromptTokensPerSecond, double DecodeTokensPerSecond);
+internal sealed record DecodeRun(double PromptTokensPerSecond, double DecodeTokensPerSecond);
 
 /// <summary>All runs of a benchmark and their statistics.</summary>
-public sealed record DecodeBenchmarkResult(IReadOnlyList<DecodeRun> Runs, RunStatistics Prompt, RunStatistics Decode, double BytesReadPerToken);
+internal sealed record DecodeBenchmarkResult(IReadOnlyList<DecodeRun> Runs, RunStatistics Prompt, RunStatistics Decode, double BytesReadPerToken);
 
 /// <summary>
 /// Greedy decode speed of a model: each run fills the context to the requested depth, processes
 /// a prompt in batches, then decodes token by token, timing both phases apart. Token ids are
 /// arbitrary (the speed does not depend on them).
 /// </summary>
-public static class DecodeBenchmark
+internal static class DecodeBenchmark
 {
     /// <summary>Runs the benchmark; <paramref name="progress"/> receives each counted run.</summary>
     public static DecodeBenchmarkResult Run(LanguageModel model, DecodeBenchmarkOptions options, Action<int, DecodeRun>? progress = null)

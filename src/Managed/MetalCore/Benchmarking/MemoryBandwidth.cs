@@ -7,7 +7,7 @@ namespace MetalCore.Benchmarking;
 /// Measures this machine's host memory read bandwidth the way the CPU decode loop reads weights:
 /// every thread sums its own part of a buffer much larger than the caches with vector loads.
 /// </summary>
-public static class MemoryBandwidth
+internal static class MemoryBandwidth
 {
     /// <summary>Read bandwidth in bytes per second: the median of <paramref name="repetitions"/> passes.</summary>
     public static double MeasureReadBytesPerSecond(int threads, long bytes = 1L << 30, int repetitions = 7)

@@ -10,7 +10,7 @@ namespace MetalCore.Conversion;
 /// <param name="Bytes">The file's size.</param>
 /// <param name="HasTokenizer">Whether tokenizer metadata was written (the directory had a tokenizer.json).</param>
 /// <param name="Notes">Per-tensor decisions worth reporting (type fallbacks, a missing tokenizer).</param>
-public sealed record ConversionResult(string OutputPath, int Tensors, long Bytes, bool HasTokenizer, IReadOnlyList<string> Notes);
+internal sealed record ConversionResult(string OutputPath, int Tensors, long Bytes, bool HasTokenizer, IReadOnlyList<string> Notes);
 
 /// <summary>
 /// Converts a Hugging Face / MLX safetensors directory (LlamaForCausalLM, Qwen3ForCausalLM) into a
@@ -20,7 +20,7 @@ public sealed record ConversionResult(string OutputPath, int Tensors, long Bytes
 /// Tensors are streamed from the mapped safetensors into the output: the model is never held in
 /// memory.
 /// </summary>
-public static class HfToGgufConverter
+internal static class HfToGgufConverter
 {
     /// <summary>The output types: every 2-D weight is written in one of them.</summary>
     public static readonly IReadOnlyList<GgmlType> OutputTypes = [GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0];

@@ -5,7 +5,7 @@ namespace MetalCore.Evaluation;
 /// <summary>A sum of negative log-likelihoods (natural log) over scored tokens.</summary>
 /// <param name="NegativeLogLikelihood">Σ −ln p(token | the tokens before it).</param>
 /// <param name="ScoredTokens">How many tokens were scored.</param>
-public readonly record struct PerplexityResult(double NegativeLogLikelihood, long ScoredTokens)
+internal readonly record struct PerplexityResult(double NegativeLogLikelihood, long ScoredTokens)
 {
     /// <summary>exp(NLL / scored tokens).</summary>
     public double Perplexity => Math.Exp(NegativeLogLikelihood / ScoredTokens);
@@ -19,7 +19,7 @@ public readonly record struct PerplexityResult(double NegativeLogLikelihood, lon
 /// Perplexity: how well a model predicts tokens, exp of the mean negative log-likelihood of the
 /// scored tokens given everything before them in the same context window.
 /// </summary>
-public static class Perplexity
+internal static class Perplexity
 {
     /// <summary>
     /// llama.cpp's perplexity (tools/perplexity): the tokens are cut into consecutive chunks of

@@ -10,7 +10,7 @@ namespace MetalCore.ModelFiles;
 /// <param name="LowFrequencyFactor">Wavelengths above original context / this are fully scaled.</param>
 /// <param name="HighFrequencyFactor">Wavelengths below original context / this are not scaled.</param>
 /// <param name="OriginalContextLength">The context length the model was pre-trained with.</param>
-public sealed record Llama3RopeScaling(double Factor, double LowFrequencyFactor, double HighFrequencyFactor, int OriginalContextLength)
+internal sealed record Llama3RopeScaling(double Factor, double LowFrequencyFactor, double HighFrequencyFactor, int OriginalContextLength)
 {
     /// <summary>
     /// The per-pair divisors of the RoPE frequencies (what GGUF stores as <c>rope_freqs.weight</c>:

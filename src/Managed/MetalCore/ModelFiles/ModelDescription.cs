@@ -12,7 +12,7 @@ namespace MetalCore.ModelFiles;
 /// its shape checked against the hyperparameters. Opening validates everything; the weights stay
 /// memory-mapped (zero-copy) until the description is disposed.
 /// </summary>
-public sealed class ModelDescription : IDisposable
+internal sealed class ModelDescription : IDisposable
 {
     private readonly IDisposable _files;
     private bool _disposed;
@@ -211,4 +211,4 @@ public sealed class ModelDescription : IDisposable
 }
 
 /// <summary>A whole memory-mapped file: its path, first byte and length.</summary>
-public readonly record struct MappedRegion(string FilePath, nint Address, long Length);
+internal readonly record struct MappedRegion(string FilePath, nint Address, long Length);

@@ -1,7 +1,7 @@
 namespace MetalCore.ModelFiles;
 
 /// <summary>The on-disk format a <see cref="ModelDescription"/> was read from.</summary>
-public enum ModelFileFormat
+internal enum ModelFileFormat
 {
     /// <summary>A single GGUF file (llama.cpp's conventions).</summary>
     Gguf,

@@ -1,7 +1,7 @@
 namespace MetalCore.ModelFiles;
 
 /// <summary>The sizes and constants of a Llama-family transformer, whichever file format they came from.</summary>
-public sealed record ModelHyperparameters
+internal sealed record ModelHyperparameters
 {
     /// <summary>The residual stream width (embedding length).</summary>
     public required int HiddenSize { get; init; }

@@ -1,7 +1,7 @@
 namespace MetalCore.ModelFiles;
 
 /// <summary>The weights of one transformer block (pre-norm attention, then pre-norm SwiGLU).</summary>
-public sealed class ModelLayer
+internal sealed class ModelLayer
 {
     internal ModelLayer(int index, TensorBinder tensors)
     {

@@ -5,7 +5,7 @@ namespace MetalCore.ModelFiles;
 /// the hyperparameters. Its bytes are not copied: <see cref="Address"/> points into the mapped
 /// file and is valid until the description is disposed.
 /// </summary>
-public sealed class ModelTensor
+internal sealed class ModelTensor
 {
     private readonly ModelDescription _owner;
     private readonly nint _address;

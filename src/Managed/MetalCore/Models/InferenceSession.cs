@@ -42,6 +42,9 @@ public sealed class InferenceSession : IDisposable
     /// <summary>Entries in each row of logits.</summary>
     public int VocabularySize => _config.VocabularySize;
 
+    /// <summary>Prompt tokens one batch of the forward pass takes.</summary>
+    internal int BatchSize => _activations.MaxTokens;
+
     /// <summary>Forgets every token (the cache is reused from position 0).</summary>
     public void Reset() => Position = 0;
 

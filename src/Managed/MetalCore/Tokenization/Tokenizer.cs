@@ -7,7 +7,7 @@ namespace MetalCore.Tokenization;
 /// exactly (SentencePiece-style and byte-level BPE, special tokens, decoding). Create one with
 /// <see cref="TokenizerFactory"/>. Thread-safe.
 /// </summary>
-public sealed class Tokenizer : ITokenizer
+internal sealed class Tokenizer : ITokenizer
 {
     private readonly Vocabulary _vocabulary;
     private readonly IFragmentEncoder _encoder;

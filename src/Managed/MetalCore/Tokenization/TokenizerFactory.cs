@@ -4,7 +4,7 @@ using MetalCore.ModelFiles.Gguf;
 namespace MetalCore.Tokenization;
 
 /// <summary>Builds tokenizers from the places models keep their vocabularies.</summary>
-public static class TokenizerFactory
+internal static class TokenizerFactory
 {
     /// <summary>The tokenizer of a model: a GGUF file's metadata, or a Hugging Face model directory's tokenizer files.</summary>
     /// <param name="path">A GGUF file or a model directory.</param>

@@ -8,7 +8,7 @@ namespace MetalCore.ModelFiles.Gguf;
 /// when the writer reaches it, so a converted model never has to fit in memory. The file is
 /// written under a temporary name and renamed when complete, so a failure leaves no partial file.
 /// </summary>
-public sealed class GgufWriter
+internal sealed class GgufWriter
 {
     private readonly List<(string Key, GgufValueType Type, Action<BinaryWriter> Write)> _metadata = [];
     private readonly HashSet<string> _keys = new(StringComparer.Ordinal);

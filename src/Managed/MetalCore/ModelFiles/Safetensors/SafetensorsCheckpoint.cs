@@ -8,7 +8,7 @@ namespace MetalCore.ModelFiles.Safetensors;
 /// listed by <c>model.safetensors.index.json</c>. Every file is mapped and validated; the index
 /// must name files inside the directory and every tensor it lists must be in the shard it names.
 /// </summary>
-public sealed class SafetensorsCheckpoint : IDisposable
+internal sealed class SafetensorsCheckpoint : IDisposable
 {
     /// <summary>The weights file of an unsharded checkpoint.</summary>
     public const string SingleFileName = "model.safetensors";

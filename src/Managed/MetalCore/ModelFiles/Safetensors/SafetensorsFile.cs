@@ -11,7 +11,7 @@ namespace MetalCore.ModelFiles.Safetensors;
 /// <see cref="GetTensorBytes"/> and <see cref="GetTensorPointer"/> point into the mapping and
 /// stay valid until the file is disposed.
 /// </summary>
-public sealed unsafe class SafetensorsFile : IDisposable
+internal sealed unsafe class SafetensorsFile : IDisposable
 {
     // The Hugging Face safetensors library refuses headers above 100 MB.
     private const long MaxHeaderBytes = 100_000_000;

@@ -4,7 +4,7 @@ namespace MetalCore.ModelFiles.Safetensors;
 /// One tensor of a <see cref="SafetensorsFile"/>: name, dtype, shape and where its bytes are.
 /// Its data has been checked to lie inside the file with exactly dtype size × element count bytes.
 /// </summary>
-public sealed class SafetensorsTensorInfo
+internal sealed class SafetensorsTensorInfo
 {
     internal SafetensorsTensorInfo(SafetensorsFile file, string name, string dtype, long[] shape, long fileOffset, long byteLength)
     {
