@@ -8,7 +8,7 @@ namespace MetalCore.Tests.Tokenization;
 /// <summary>
 /// Tokenizers from hand-built GGUF metadata: BOS/EOS rules (llama.cpp's defaults per tokenizer
 /// model and pre-tokenizer, overridden by <c>tokenizer.ggml.add_bos_token</c> /
-/// <c>add_eos_token</c>), the chat template, and the errors for missing or unknown settings.
+/// <c>add_eos_token</c>), and the errors for missing or unknown settings.
 /// </summary>
 [TestFixture]
 public class GgufTokenizerMetadataTests
@@ -103,14 +103,6 @@ public class GgufTokenizerMetadataTests
     {
         Assert.That(Load(BytePair("llama-bpe").Bool("tokenizer.ggml.add_bos_token", false)).AddsBosToken, Is.False);
         Assert.That(Load(BytePair("qwen2").Bool("tokenizer.ggml.add_bos_token", true)).AddsBosToken, Is.True);
-    }
-
-    [Test]
-    public void ReadsTheChatTemplate()
-    {
-        var tokenizer = Load(BytePair("qwen2").String("tokenizer.chat_template", "{{ messages }}"));
-
-        Assert.That(tokenizer.ChatTemplate, Is.EqualTo("{{ messages }}"));
     }
 
     [Test]

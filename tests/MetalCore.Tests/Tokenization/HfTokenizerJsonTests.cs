@@ -118,23 +118,6 @@ public class HfTokenizerJsonTests
         });
     }
 
-    [Test]
-    public void ReadsTheChatTemplateFromTheConfigOrItsOwnFile()
-    {
-        var named = new JsonObject
-        {
-            ["chat_template"] = new JsonArray(
-                new JsonObject { ["name"] = "tool_use", ["template"] = "T" },
-                new JsonObject { ["name"] = "default", ["template"] = "D" }),
-        };
-        Assert.That(Load(ByteLevelFiles(named)).ChatTemplate, Is.EqualTo("D"));
-
-        using var folder = new TempFolder();
-        ByteLevelFiles(new JsonObject { ["chat_template"] = "in config" }).WriteTo(folder);
-        folder.Write("chat_template.jinja", "in its own file");
-        Assert.That(TokenizerFactory.FromHuggingFace(folder.Path).ChatTemplate, Is.EqualTo("in its own file"));
-    }
-
     // A SentencePiece-style BPE: <unk> <s> </s>, the 256 byte tokens, then ▁ a b ▁a ab ▁ab.
     private const int Bos = 1, Space = 259, A = 260, B = 261, SpaceA = 262, SpaceAb = 264;
 

@@ -18,9 +18,6 @@ public interface ITokenizer
     /// <summary>Whether the model's metadata asks for EOS at the end of a sequence (added by <see cref="Encode"/> when <c>addSpecial</c> is true).</summary>
     bool AddsEosToken { get; }
 
-    /// <summary>The model's chat template (Jinja source: GGUF <c>tokenizer.chat_template</c>, or tokenizer_config.json's <c>chat_template</c>), if it has one.</summary>
-    string? ChatTemplate { get; }
-
     /// <summary>Tokens after which generation stops: EOS, end-of-turn markers and the like.</summary>
     IReadOnlySet<int> EndOfGenerationTokenIds { get; }
 

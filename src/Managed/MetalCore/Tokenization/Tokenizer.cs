@@ -22,7 +22,6 @@ internal sealed class Tokenizer : ITokenizer
         _specialTokens = new SpecialTokenSplitter(vocabulary);
         AddsBosToken = data.AddBos;
         AddsEosToken = data.AddEos;
-        ChatTemplate = data.ChatTemplate;
     }
 
     /// <inheritdoc/>
@@ -39,9 +38,6 @@ internal sealed class Tokenizer : ITokenizer
 
     /// <inheritdoc/>
     public bool AddsEosToken { get; }
-
-    /// <inheritdoc/>
-    public string? ChatTemplate { get; }
 
     /// <inheritdoc/>
     public IReadOnlySet<int> EndOfGenerationTokenIds => _vocabulary.EndOfGeneration;

@@ -38,8 +38,8 @@ internal static class TokenizerFactory
     /// The tokenizer of a Hugging Face model directory: tokenizer.json (BPE model, added tokens,
     /// normalizer, pre-tokenizer, post-processor, decoder) and, when present,
     /// tokenizer_config.json (<c>bos_token</c>, <c>eos_token</c>, <c>add_bos_token</c>,
-    /// <c>add_eos_token</c>, <c>chat_template</c>) or chat_template.jinja. BOS and EOS are added
-    /// as tokenizer_config.json says, else as the post-processor's template does.
+    /// <c>add_eos_token</c>). BOS and EOS are added as tokenizer_config.json says, else as the
+    /// post-processor's template does.
     /// </summary>
     /// <param name="directory">The model directory.</param>
     /// <exception cref="ModelFileException">tokenizer.json is missing, or a file is malformed or inconsistent.</exception>

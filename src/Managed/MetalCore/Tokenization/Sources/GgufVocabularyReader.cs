@@ -38,7 +38,6 @@ internal static class GgufVocabularyReader
             TokenTypes = file.TryGetValue(Prefix + "token_type", out var types) ? ReadTokenTypes(types) : null,
             SpacePrefix = spacePrefix && data.Algorithm == TokenizerAlgorithm.SentencePiece ? SpacePrefix.EveryFragment : SpacePrefix.Never,
             LeadingSpaceOnDecode = spacePrefix ? LeadingSpace.StripFromFirstToken : LeadingSpace.Keep,
-            ChatTemplate = file.TryGetValue("tokenizer.chat_template", out var template) ? template.AsString() : null,
             BosId = TokenId(file, "bos_token_id", tokens.Length, data.BosId),
             EosId = TokenId(file, "eos_token_id", tokens.Length, data.EosId),
             UnknownId = TokenId(file, "unknown_token_id", tokens.Length, data.UnknownId),

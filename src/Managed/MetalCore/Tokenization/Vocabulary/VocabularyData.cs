@@ -88,9 +88,6 @@ internal sealed record VocabularyData
     /// <summary>BPE only: text normalization applied to each stretch of text before pre-tokenization (Hugging Face normalizers).</summary>
     public Func<string, string>? Normalizer { get; init; }
 
-    /// <summary>The model's chat template (Jinja), if it ships one.</summary>
-    public string? ChatTemplate { get; init; }
-
     /// <summary>Added tokens that swallow the whitespace before (left) or after (right) them when matched in text.</summary>
     public IReadOnlyDictionary<int, (bool Left, bool Right)>? StripAroundTokens { get; init; }
 }

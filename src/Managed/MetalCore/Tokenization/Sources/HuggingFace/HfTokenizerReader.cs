@@ -64,7 +64,6 @@ internal static class HfTokenizerReader
             ByteFallback = byteFallback,
             Normalizer = HfNormalizer.Read(json, root),
             StripAroundTokens = vocabulary.StripAround,
-            ChatTemplate = config.ChatTemplate,
         };
     }
 
