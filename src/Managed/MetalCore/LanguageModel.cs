@@ -76,9 +76,22 @@ public sealed class LanguageModel : IDisposable
     /// <exception cref="MetalCoreException">The model has no tokenizer.</exception>
     public ITokenizer RequireTokenizer() => Tokenizer ?? throw new MetalCoreException(
         _description?.Format == ModelFileFormat.Safetensors
-            ? $"{Source}: text needs a tokenizer, and tokenizer.json is not read from Hugging Face directories yet; "
-                + "pass token ids, or convert the model with 'metalcore convert' (which puts the tokenizer into the GGUF)"
+            ? $"{Source}: text needs a tokenizer, and this directory has no tokenizer.json; pass token ids"
             : $"{Source}: this model has no tokenizer ({(_description is null ? "it is synthetic" : "no tokenizer.ggml.* metadata")}); pass token ids");
+
+    /// <summary>The tokenizer the model's files carry: GGUF tokenizer metadata or a directory's
+    /// tokenizer.json; null when there is none (a GGUF converted from a directory without
+    /// tokenizer.json carries weights only).</summary>
+    private static Tokenizer? TokenizerOf(ModelDescription description)
+    {
+        if (description.Gguf is { } gguf)
+        {
+            return gguf.ContainsKey("tokenizer.ggml.model") ? TokenizerFactory.FromGguf(gguf) : null;
+        }
+        return System.IO.File.Exists(Path.Combine(description.SourcePath, "tokenizer.json"))
+            ? TokenizerFactory.FromHuggingFace(description.SourcePath)
+            : null;
+    }
 
     /// <summary>The GGUF file, for metadata such as the vocabulary; null for other models.</summary>
     internal GgufFile? File => _description?.Gguf;
@@ -127,8 +140,7 @@ public sealed class LanguageModel : IDisposable
         {
             var config = ModelWeightsBinder.ReadConfig(description);
             var gguf = description.Gguf;
-            // A GGUF converted from a directory without tokenizer.json carries weights only.
-            var tokenizer = gguf is not null && gguf.ContainsKey("tokenizer.ggml.model") ? TokenizerFactory.FromGguf(gguf) : null;
+            var tokenizer = TokenizerOf(description);
             var template = gguf is not null ? ModelChatTemplate.FromGguf(gguf) : ModelChatTemplate.FromDirectory(description.SourcePath);
             context = CreateContext(options);
             memory = new OwnedTensors(context);
