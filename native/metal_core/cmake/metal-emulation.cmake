@@ -162,4 +162,13 @@ if(NOT MC_SANITIZE)
     VERBATIM)
   # The single source must exist before the library's post-build step copies it.
   add_dependencies(metal_core_emulated metal_source_check)
+
+  # The host paths the golden through the CLI does not reach (private weights, profile, status
+  # words, capture), through the C ABI of the emulated library.
+  get_filename_component(MC_NATIVE_TESTS ${MC_METAL_EMU}/../native ABSOLUTE)
+  add_executable(test_metal_host ${MC_METAL_EMU}/objc/test_metal_host.c
+                                 ${MC_NATIVE_TESTS}/test_support.c)
+  target_include_directories(test_metal_host PRIVATE include ${MC_NATIVE_TESTS})
+  target_link_libraries(test_metal_host PRIVATE metal_core_emulated m)
+  add_test(NAME metal_host.emulated COMMAND test_metal_host)
 endif()
