@@ -105,6 +105,7 @@ Task("FormatCheck")
     Run("dotnet", "format Interop.sln --verify-no-changes");
     var sources = GetFiles("native/**/*.{c,h,cpp,hpp,cu,cuh,m,metal}")
         .Concat(GetFiles("tests/native/**/*.{c,h,cpp,hpp}"))
+        .Concat(GetFiles("tests/metal/**/*.{c,h,cpp,hpp,m}"))
         .Select(file => $"\"{file}\"");
     Run("clang-format", $"--dry-run --Werror {string.Join(" ", sources)}");
 });

@@ -5,6 +5,11 @@
 #    the CPU backend and independent references (metal_kernel.* ctest entries, one per test,
 #    plus metal_kernel.coverage);
 #  - the plain-C planning code of the host compiled and tested with them;
+#  - the Objective-C host code (src/metal/*.m) compiled against GNUstep and a shim of the Metal
+#    API (metal_objc.compile.* ctest entries), and built with the shim's implementation on the
+#    emulator into libmetal_core_emulated.so (outside the sanitizer tree), a test build of
+#    libmetal_core whose Metal backend runs the real host code and kernels on Linux;
+#  - the kernels as one source (the host's run-time compile fallback) compiled as one unit.
 set(MC_METAL_SRC ${CMAKE_CURRENT_SOURCE_DIR}/src/metal)
 get_filename_component(MC_METAL_EMU ${CMAKE_CURRENT_SOURCE_DIR}/../../tests/metal ABSOLUTE)
 
@@ -32,10 +37,15 @@ endforeach()
 set_source_files_properties(${MC_METAL_EMULATED_KERNELS} PROPERTIES
   COMPILE_OPTIONS "-Wno-attributes;-Wno-unknown-attributes;-Wno-unknown-warning-option;-Wno-unused-parameter;-Wno-unused-variable")
 
+# The emulated kernels and the engine that runs them: shared by the kernel tests and the
+# emulated library.
+add_library(mtlemu_kernels OBJECT ${MC_METAL_EMULATED_KERNELS} ${MC_METAL_EMU}/emu/mtlemu_engine.cpp)
+target_include_directories(mtlemu_kernels PRIVATE ${MC_METAL_EMU}/shim ${MC_METAL_EMU}/emu
+  ${MC_METAL_SRC}/kernels)
+
 file(GLOB MC_METAL_KERNEL_TESTS CONFIGURE_DEPENDS ${MC_METAL_EMU}/kernels/*.cpp)
 add_executable(metal_kernel_tests
-  ${MC_METAL_EMULATED_KERNELS}
-  ${MC_METAL_EMU}/emu/mtlemu_engine.cpp
+  $<TARGET_OBJECTS:mtlemu_kernels>
   ${MC_METAL_KERNEL_TESTS}
   ${MC_METAL_SRC}/mc_metal_plan.c
   ${MC_METAL_SRC}/mc_metal_hazards.c
@@ -75,10 +85,12 @@ if(NOT MC_OBJC_CLANG OR NOT MC_GNUSTEP_INCLUDE OR NOT EXISTS "${MC_GCC_INCLUDE}/
           "GCC's Objective-C runtime headers: apt-get install clang-14 gobjc libgnustep-base-dev "
           "gnustep-base-common (as .ci/run does), or configure with -DMC_BUILD_TESTS=OFF")
 endif()
-set(MC_METAL_OBJC_FLAGS
+# GNUstep's Objective-C dialect for GCC's runtime, the Metal API shim and the host's includes.
+set(MC_METAL_OBJC_DIALECT
   -fobjc-runtime=gcc -fblocks -fobjc-exceptions -fconstant-string-class=NSConstantString
   -DGNUSTEP -DGNUSTEP_BASE_LIBRARY=1 -DGNU_RUNTIME=1 -D_GNU_SOURCE
-  -I${MC_METAL_EMU}/objc/shim -I${MC_GNUSTEP_INCLUDE} -idirafter ${MC_GCC_INCLUDE}
+  -I${MC_METAL_EMU}/objc/shim -I${MC_GNUSTEP_INCLUDE} -idirafter ${MC_GCC_INCLUDE})
+set(MC_METAL_OBJC_FLAGS ${MC_METAL_OBJC_DIALECT}
   -I${CMAKE_CURRENT_SOURCE_DIR}/include -I${CMAKE_CURRENT_SOURCE_DIR}/src/common
   -I${MC_METAL_SRC} -I${CMAKE_CURRENT_SOURCE_DIR}/src
   -Wall -Wextra -Werror -Wno-unused-parameter)
@@ -110,3 +122,53 @@ add_library(metal_source_check OBJECT ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_c
 target_include_directories(metal_source_check PRIVATE ${MC_METAL_EMU}/shim ${MC_METAL_EMU}/emu)
 target_compile_options(metal_source_check PRIVATE -Wno-attributes -Wno-unknown-attributes
   -Wno-unknown-warning-option -Wno-unused-parameter -Wno-unused-variable)
+
+
+# libmetal_core_emulated.so: libmetal_core with the Metal backend, its Objective-C host code
+# running on tests/metal/objc/runtime (the Metal API on the kernel emulator), beside the
+# metal_core.metal its run-time compile fallback loads. A test build only: the product library
+# is unchanged, and tests/MetalCore.Tests runs the CLI on it (METALCORE_NATIVE_LIBRARY) with
+# --backend metal. Not built in the sanitizer tree: the Objective-C files need clang while that
+# tree is built with GCC, and the two compilers' sanitizer runtimes cannot share one process
+# (the kernels and the engine it runs are checked under the sanitizers by metal_kernel_tests).
+if(NOT MC_SANITIZE)
+  set(CMAKE_OBJC_COMPILER ${MC_OBJC_CLANG})
+  enable_language(OBJC)
+  find_library(MC_GNUSTEP_BASE gnustep-base)
+  find_library(MC_OBJC_RUNTIME NAMES objc libobjc.so.4)
+  if(NOT MC_GNUSTEP_BASE OR NOT MC_OBJC_RUNTIME)
+    message(FATAL_ERROR "The emulated Metal library links GNUstep's Foundation and GCC's "
+            "Objective-C runtime: apt-get install libgnustep-base-dev gobjc")
+  endif()
+  set(MC_METAL_EMULATED_DIR ${CMAKE_CURRENT_BINARY_DIR}/metal-emulated)
+  file(GLOB MC_METAL_SHIM_SOURCES CONFIGURE_DEPENDS ${MC_METAL_EMU}/objc/runtime/*.m)
+  add_library(metal_core_emulated SHARED
+    ${MC_COMMON_SOURCES} ${MC_CPU_SOURCES}
+    ${MC_METAL_OBJC_SOURCES} ${MC_METAL_SRC}/mc_metal_plan.c ${MC_METAL_SRC}/mc_metal_hazards.c
+    ${MC_METAL_SHIM_SOURCES} ${MC_METAL_EMU}/objc/runtime/mtlshim_emulator.cpp
+    $<TARGET_OBJECTS:mtlemu_kernels>)
+  target_include_directories(metal_core_emulated PRIVATE include src/common src ${MC_METAL_SRC}
+    ${MC_METAL_EMU}/emu ${MC_METAL_EMU}/objc/runtime)
+  target_compile_definitions(metal_core_emulated PRIVATE MC_HAVE_METAL=1)
+  target_compile_options(metal_core_emulated PRIVATE
+    $<$<COMPILE_LANGUAGE:OBJC>:${MC_METAL_OBJC_DIALECT}>)
+  target_link_libraries(metal_core_emulated PRIVATE ${MC_GNUSTEP_BASE} ${MC_OBJC_RUNTIME}
+    Threads::Threads m ${CMAKE_DL_LIBS})
+  set_target_properties(metal_core_emulated PROPERTIES
+    LIBRARY_OUTPUT_DIRECTORY ${MC_METAL_EMULATED_DIR})
+  add_custom_command(TARGET metal_core_emulated POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -E copy_if_different ${CMAKE_CURRENT_BINARY_DIR}/mtlemu/metal_core.metal
+            ${MC_METAL_EMULATED_DIR}/metal_core.metal
+    VERBATIM)
+  # The single source must exist before the library's post-build step copies it.
+  add_dependencies(metal_core_emulated metal_source_check)
+
+  # The host paths the golden through the CLI does not reach (private weights, profile, status
+  # words, capture), through the C ABI of the emulated library.
+  get_filename_component(MC_NATIVE_TESTS ${MC_METAL_EMU}/../native ABSOLUTE)
+  add_executable(test_metal_host ${MC_METAL_EMU}/objc/test_metal_host.c
+                                 ${MC_NATIVE_TESTS}/test_support.c)
+  target_include_directories(test_metal_host PRIVATE include ${MC_NATIVE_TESTS})
+  target_link_libraries(test_metal_host PRIVATE metal_core_emulated m)
+  add_test(NAME metal_host.emulated COMMAND test_metal_host)
+endif()

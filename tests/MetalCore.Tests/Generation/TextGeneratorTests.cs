@@ -17,14 +17,6 @@ public class TextGeneratorTests
     // BOS followed by the first `count` published tokens.
     private static int[] PublishedPrefix(int[] expected, int count) => [Stories260K.Bos, .. expected[..count]];
 
-    // The published continuation of that prefix, as text that continues it.
-    private static string PublishedText(LanguageModel model, int[] expected, int from, int count)
-    {
-        var decoder = model.Tokenizer!.CreateStreamingDecoder(atStartOfText: from == 0);
-        var text = string.Concat(expected[from..(from + count)].Select(decoder.Append));
-        return text + decoder.Flush();
-    }
-
     [Test]
     public void AFreshGeneratorContinuesThePublishedSequence()
     {
@@ -34,7 +26,7 @@ public class TextGeneratorTests
 
         var text = string.Concat(generator.Generate(PublishedPrefix(expected, 30), s_greedy));
 
-        Assert.That(text, Is.EqualTo(PublishedText(model, expected, 30, 20)));
+        Assert.That(text, Is.EqualTo(Stories260K.PublishedText(model, expected, 30, 20)));
         Assert.That(generator.LastStatistics!.ReusedPromptTokens, Is.Zero);
         Assert.That(generator.LastStatistics.GeneratedTokens, Is.EqualTo(20));
         Assert.That(generator.LastStatistics.FinishReason, Is.EqualTo(FinishReason.MaxTokens));
@@ -54,7 +46,7 @@ public class TextGeneratorTests
         var text = string.Concat(generator.Generate(PublishedPrefix(expected, 80), s_greedy));
 
         Assert.That(generator.LastStatistics!.ReusedPromptTokens, Is.EqualTo(70));
-        Assert.That(text, Is.EqualTo(PublishedText(model, expected, 80, 20)));
+        Assert.That(text, Is.EqualTo(Stories260K.PublishedText(model, expected, 80, 20)));
     }
 
     [Test]
@@ -69,7 +61,7 @@ public class TextGeneratorTests
         var text = string.Concat(generator.Generate(PublishedPrefix(expected, 60), s_greedy));
 
         Assert.That(generator.LastStatistics!.ReusedPromptTokens, Is.EqualTo(11 + CommonLength(expected[10..], expected[100..])));
-        Assert.That(text, Is.EqualTo(PublishedText(model, expected, 60, 20)));
+        Assert.That(text, Is.EqualTo(Stories260K.PublishedText(model, expected, 60, 20)));
     }
 
     private static int CommonLength(int[] a, int[] b)
@@ -110,7 +102,7 @@ public class TextGeneratorTests
         var text = string.Concat(generator.Generate(PublishedPrefix(expected, 30), s_greedy));
 
         Assert.That(generator.LastStatistics!.ReusedPromptTokens, Is.Zero);
-        Assert.That(text, Is.EqualTo(PublishedText(model, expected, 30, 20)));
+        Assert.That(text, Is.EqualTo(Stories260K.PublishedText(model, expected, 30, 20)));
     }
 
     [Test]
@@ -136,7 +128,7 @@ public class TextGeneratorTests
         // 21 prompt tokens leave room for 11 more: the 12th token produced is never appended.
         Assert.That(generator.LastStatistics!.FinishReason, Is.EqualTo(FinishReason.ContextFull));
         Assert.That(generator.LastStatistics.GeneratedTokens, Is.EqualTo(12));
-        Assert.That(text, Is.EqualTo(PublishedText(model, expected, 20, 12)));
+        Assert.That(text, Is.EqualTo(Stories260K.PublishedText(model, expected, 20, 12)));
     }
 
     [Test]
@@ -172,7 +164,7 @@ public class TextGeneratorTests
         var text = string.Concat(generator.Generate(PublishedPrefix(expected, 30), s_greedy));
 
         Assert.That(generator.LastStatistics.ReusedPromptTokens, Is.EqualTo(13));
-        Assert.That(text, Is.EqualTo(PublishedText(model, expected, 30, 20)));
+        Assert.That(text, Is.EqualTo(Stories260K.PublishedText(model, expected, 30, 20)));
     }
 
     [Test]
@@ -188,7 +180,7 @@ public class TextGeneratorTests
             pieces.Add(piece);
         }
 
-        Assert.That(string.Concat(pieces), Is.EqualTo(PublishedText(model, expected, 30, 20)));
+        Assert.That(string.Concat(pieces), Is.EqualTo(Stories260K.PublishedText(model, expected, 30, 20)));
         Assert.That(pieces, Has.Count.GreaterThan(1));
     }
 

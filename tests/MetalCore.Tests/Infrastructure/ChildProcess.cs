@@ -13,8 +13,10 @@ public sealed record ProcessResult(int ExitCode, string Output, string Error);
 public static class ChildProcess
 {
     /// <summary>Runs <paramref name="program"/> and returns its output; a non-zero exit or a
-    /// timeout fails the test with the command line and what it printed.</summary>
-    public static ProcessResult Run(string program, IEnumerable<string> arguments, string workingDirectory, TimeSpan? timeout = null)
+    /// timeout fails the test with the command line and what it printed. The child's
+    /// environment is cleaned, then <paramref name="environment"/> is added to it.</summary>
+    public static ProcessResult Run(string program, IEnumerable<string> arguments, string workingDirectory, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -27,6 +29,10 @@ public static class ChildProcess
             start.ArgumentList.Add(argument);
         }
         CleanEnvironment(start.Environment);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

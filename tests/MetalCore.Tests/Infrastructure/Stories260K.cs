@@ -24,6 +24,17 @@ public static class Stories260K
             .Select(int.Parse)
             .ToArray();
 
+    /// <summary>
+    /// The text of the published tokens [from, from + count) as generation streams it: decoded
+    /// piece by piece, as a continuation when <paramref name="from"/> is not 0.
+    /// </summary>
+    public static string PublishedText(LanguageModel model, int[] expected, int from, int count)
+    {
+        var decoder = model.Tokenizer!.CreateStreamingDecoder(atStartOfText: from == 0);
+        var text = string.Concat(expected[from..(from + count)].Select(decoder.Append));
+        return text + decoder.Flush();
+    }
+
     /// <summary>Loads the model on the CPU backend (the reference; present everywhere).</summary>
     public static LanguageModel Load(int contextLength = 256) =>
         LanguageModel.Load(ModelPath, new ModelLoadOptions { Backend = ComputeBackend.Cpu, ContextLength = contextLength, Threads = 1 });

@@ -1,9 +1,9 @@
 /* Metal/Metal.h — Linux stand-in for Apple's Metal framework header: the subset of the API
  * that the host code (native/metal_core/src/metal, the .m files) uses, declared with the
  * signatures, enum values and availability of Apple's documentation, so the host code compiles on
- * Linux (clang + GNUstep) as it does on macOS. tests/metal/objc/mtlshim_runtime.m implements it on
- * the kernel emulator. Nothing here is Apple's code: only names and values the documentation
- * publishes. */
+ * Linux (clang + GNUstep) as it does on macOS. tests/metal/objc/runtime implements it on the kernel
+ * emulator, so the host code also runs here (mtlshim_objects.h). Nothing here is Apple's code: only
+ * names and values the documentation publishes. */
 #ifndef MTLSHIM_METAL_H
 #define MTLSHIM_METAL_H
 
@@ -140,7 +140,6 @@ typedef NS_ENUM(NSInteger, MTLCaptureDestination) {
 @end
 
 @protocol MTLLibrary <NSObject>
-- (nullable id<MTLFunction>)newFunctionWithName:(NSString *)functionName;
 - (nullable id<MTLFunction>)newFunctionWithName:(NSString *)name
                                  constantValues:(MTLFunctionConstantValues *)constantValues
                                           error:(__autoreleasing NSError **)error;
@@ -148,11 +147,9 @@ typedef NS_ENUM(NSInteger, MTLCaptureDestination) {
 
 @protocol MTLComputePipelineState <NSObject>
 @property(readonly) NSUInteger maxTotalThreadsPerThreadgroup;
-@property(readonly) NSUInteger threadExecutionWidth;
 @end
 
 @protocol MTLCommandEncoder <NSObject>
-@property(nullable, copy, atomic) NSString *label;
 - (void)endEncoding;
 @end
 
@@ -177,7 +174,6 @@ typedef NS_ENUM(NSInteger, MTLCaptureDestination) {
 @end
 
 @protocol MTLCommandBuffer <NSObject>
-@property(nullable, copy, atomic) NSString *label;
 @property(readonly) MTLCommandBufferStatus status;
 @property(nullable, readonly) NSError *error;
 @property(readonly) CFTimeInterval GPUStartTime;
@@ -200,22 +196,18 @@ API_AVAILABLE(macos(15.0))
 - (void)removeAllocation:(id<MTLAllocation>)allocation;
 - (void)commit;
 - (void)requestResidency;
-- (void)endResidency;
 @end
 
 @protocol MTLCommandQueue <NSObject>
 @property(nullable, copy, atomic) NSString *label;
 @property(readonly) id<MTLDevice> device;
 - (nullable id<MTLCommandBuffer>)commandBuffer;
-- (nullable id<MTLCommandBuffer>)commandBufferWithUnretainedReferences;
 - (void)addResidencySet:(id<MTLResidencySet>)residencySet API_AVAILABLE(macos(15.0));
-- (void)removeResidencySet:(id<MTLResidencySet>)residencySet API_AVAILABLE(macos(15.0));
 @end
 
 @protocol MTLDevice <NSObject>
 @property(readonly) NSString *name;
 @property(readonly) NSUInteger maxBufferLength;
-@property(readonly) BOOL hasUnifiedMemory;
 - (BOOL)supportsFamily:(MTLGPUFamily)gpuFamily;
 - (nullable id<MTLCommandQueue>)newCommandQueue;
 - (nullable id<MTLBuffer>)newBufferWithLength:(NSUInteger)length
@@ -254,7 +246,6 @@ API_AVAILABLE(macos(15.0))
 - (BOOL)startCaptureWithDescriptor:(MTLCaptureDescriptor *)descriptor
                              error:(__autoreleasing NSError **)error;
 - (void)stopCapture;
-@property(readonly) BOOL isCapturing;
 @end
 
 /* ---- functions ------------------------------------------------------------------------ */

@@ -1,6 +1,6 @@
 /* pthread/qos.h — Linux stand-in for Apple's <pthread/qos.h>: the quality-of-service classes
  * and pthread_attr_set_qos_class_np with Apple's values and signature. The definition (a
- * no-op: Linux has no QoS classes) is in tests/metal/objc/mtlshim_runtime.m. */
+ * no-op: Linux has no QoS classes) is in tests/metal/objc/runtime/mtlshim_device.m. */
 #ifndef MTLSHIM_PTHREAD_QOS_H
 #define MTLSHIM_PTHREAD_QOS_H
 
