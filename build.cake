@@ -8,7 +8,6 @@
 //              AddressSanitizer + UBSan, and the NUnit tests; ends with one summary line.
 //   Pack       NuGet packages into artifacts/packages/.
 //   Demo       (default) Build, then generate text with the CLI on the default model.
-using System.Runtime.InteropServices;
 using System.Xml.Linq;
 
 var target = Argument("target", "Demo");
@@ -25,10 +24,10 @@ var summary = new TestSummary();
 string HostRid()
 {
     var os = OperatingSystem.IsMacOS() ? "osx" : OperatingSystem.IsWindows() ? "win" : "linux";
-    var arch = RuntimeInformation.OSArchitecture switch
+    var arch = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
     {
-        Architecture.Arm64 => "arm64",
-        Architecture.X64 => "x64",
+        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+        System.Runtime.InteropServices.Architecture.X64 => "x64",
         var other => other.ToString().ToLowerInvariant(),
     };
     return $"{os}-{arch}";
@@ -155,7 +154,7 @@ Task("Test")
 {
     // One line for CI, written where .ci/run prints it last (Cake's own task table follows).
     var line = summary.Line();
-    FileWriteText(testResults.CombineWithFilePath("summary.txt"), line + "\n");
+    System.IO.File.WriteAllText(testResults.CombineWithFilePath("summary.txt").FullPath, line + "\n");
     Information(line);
     if (summary.Failed > 0 || summary.Failures.Count > 0)
     {

@@ -105,11 +105,11 @@ MC_API mc_status mc_backend_available(mc_backend backend, int32_t *available);
 typedef enum mc_dtype {
     MC_DTYPE_F32 = 0,
     MC_DTYPE_F16 = 1,
-    MC_DTYPE_Q4_0 = 2,  /* blocks of 32: f16 scale + 16 bytes of 4-bit values, offset 8 */
-    MC_DTYPE_Q4_1 = 3,  /* blocks of 32: f16 scale, f16 min + 16 bytes of 4-bit values */
-    MC_DTYPE_Q5_0 = 6,  /* blocks of 32: f16 scale, 4 bytes of high bits, 16 bytes of low nibbles */
-    MC_DTYPE_Q5_1 = 7,  /* blocks of 32: f16 scale, f16 min, high bits, low nibbles */
-    MC_DTYPE_Q8_0 = 8,  /* blocks of 32: f16 scale + 32 signed bytes */
+    MC_DTYPE_Q4_0 = 2, /* blocks of 32: f16 scale + 16 bytes of 4-bit values, offset 8 */
+    MC_DTYPE_Q4_1 = 3, /* blocks of 32: f16 scale, f16 min + 16 bytes of 4-bit values */
+    MC_DTYPE_Q5_0 = 6, /* blocks of 32: f16 scale, 4 bytes of high bits, 16 bytes of low nibbles */
+    MC_DTYPE_Q5_1 = 7, /* blocks of 32: f16 scale, f16 min, high bits, low nibbles */
+    MC_DTYPE_Q8_0 = 8, /* blocks of 32: f16 scale + 32 signed bytes */
     MC_DTYPE_I32 = 26,
     MC_DTYPE_BF16 = 30
 } mc_dtype;
@@ -148,12 +148,12 @@ typedef enum mc_context_flags {
 } mc_context_flags;
 
 typedef struct mc_context_options {
-    uint32_t struct_size;  /* sizeof(mc_context_options): lets the struct grow compatibly */
-    int32_t backend;       /* mc_backend */
-    int32_t threads;       /* CPU worker threads; 0 = one per physical core */
-    int32_t priority;      /* mc_priority */
-    uint32_t flags;        /* mc_context_flags */
-    int32_t device_index;  /* GPU ordinal for Metal/CUDA; 0 = the default device */
+    uint32_t struct_size; /* sizeof(mc_context_options): lets the struct grow compatibly */
+    int32_t backend;      /* mc_backend */
+    int32_t threads;      /* CPU worker threads; 0 = one per physical core */
+    int32_t priority;     /* mc_priority */
+    uint32_t flags;       /* mc_context_flags */
+    int32_t device_index; /* GPU ordinal for Metal/CUDA; 0 = the default device */
 } mc_context_options;
 
 /* Fills *options with the defaults (AUTO backend, automatic threads, normal priority). */
@@ -182,13 +182,13 @@ MC_API mc_status mc_context_set_tunable(mc_context *context, const char *name, i
 
 /* Counters of the context since creation or the last reset. */
 typedef struct mc_context_stats {
-    uint64_t ops_enqueued;         /* ops recorded or executed */
-    uint64_t dispatches;           /* kernel launches / threadgroup dispatches issued */
-    uint64_t graph_launches;       /* mc_graph_launch calls */
-    double last_device_time_us;    /* device time of the last synchronized batch of work, or
-                                      of the last graph launch (GPU start to end); 0 if
-                                      unknown */
-    double last_host_encode_us;    /* host time spent encoding / launching that work */
+    uint64_t ops_enqueued;      /* ops recorded or executed */
+    uint64_t dispatches;        /* kernel launches / threadgroup dispatches issued */
+    uint64_t graph_launches;    /* mc_graph_launch calls */
+    double last_device_time_us; /* device time of the last synchronized batch of work, or
+                                   of the last graph launch (GPU start to end); 0 if
+                                   unknown */
+    double last_host_encode_us; /* host time spent encoding / launching that work */
 } mc_context_stats;
 
 MC_API mc_status mc_context_get_stats(mc_context *context, mc_context_stats *stats);
@@ -196,9 +196,9 @@ MC_API mc_status mc_context_reset_stats(mc_context *context);
 
 /* One entry of the per-op profile (MC_CONTEXT_FLAG_PROFILE_OPS). */
 typedef struct mc_profile_entry {
-    char name[48];       /* kernel name, NUL-terminated */
-    uint64_t calls;      /* times run since the last reset */
-    double total_us;     /* device time summed over calls */
+    char name[48];   /* kernel name, NUL-terminated */
+    uint64_t calls;  /* times run since the last reset */
+    double total_us; /* device time summed over calls */
 } mc_profile_entry;
 
 /* Number of distinct kernels profiled since the last reset. */

@@ -9,9 +9,9 @@
 /* The public context: a backend instance plus the state of graph recording. */
 struct mc_context {
     const mc_backend_vtable *vtable;
-    void *self;          /* the backend's state */
-    int32_t backend;     /* mc_backend actually used */
-    int32_t recording;   /* 1 between mc_graph_begin and mc_graph_end */
+    void *self;        /* the backend's state */
+    int32_t backend;   /* mc_backend actually used */
+    int32_t recording; /* 1 between mc_graph_begin and mc_graph_end */
     mc_op_desc *recorded;
     int32_t recorded_count;
     int32_t recorded_capacity;
@@ -21,7 +21,7 @@ struct mc_context {
 
 struct mc_graph {
     mc_context *context;
-    void *impl;          /* the backend's graph, or NULL: replay `ops` through run() */
+    void *impl; /* the backend's graph, or NULL: replay `ops` through run() */
     mc_op_desc *ops;
     int32_t count;
 };

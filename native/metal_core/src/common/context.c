@@ -7,17 +7,19 @@
 #define MC_STRINGIFY2(x) #x
 #define MC_STRINGIFY(x) MC_STRINGIFY2(x)
 
-uint32_t mc_abi_version(void) { return MC_ABI_VERSION; }
+uint32_t mc_abi_version(void) {
+    return MC_ABI_VERSION;
+}
 
 const char *mc_version_string(void) {
     return "metal_core 0.1.0 (abi " MC_STRINGIFY(MC_ABI_VERSION) "; cpu"
 #ifdef MC_HAVE_METAL
-           " | metal"
+                                                                 " | metal"
 #endif
 #ifdef MC_HAVE_CUDA
-           " | cuda"
+                                                                 " | cuda"
 #endif
-           ")";
+                                                                 ")";
 }
 
 /* The backends compiled in. A backend that is not built has no symbol, so the weak-free way
@@ -66,9 +68,9 @@ mc_status mc_backend_available(mc_backend backend, int32_t *available) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "mc_backend_available: available is NULL");
     }
     if (!backend_known(backend) || backend == MC_BACKEND_AUTO) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                            "mc_backend_available: backend %d is not CPU (1), METAL (2) or CUDA (3)",
-                            (int)backend);
+        return mc_set_error(
+            MC_ERROR_INVALID_ARGUMENT,
+            "mc_backend_available: backend %d is not CPU (1), METAL (2) or CUDA (3)", (int)backend);
     }
     mc_context_options options;
     mc_context_options_init(&options);
@@ -113,17 +115,20 @@ mc_status mc_context_create(const mc_context_options *options, mc_context **cont
     if (!backend_known(options->backend)) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
                             "mc_context_create: options.backend is %d, expected AUTO (0), CPU (1), "
-                            "METAL (2) or CUDA (3)", (int)options->backend);
+                            "METAL (2) or CUDA (3)",
+                            (int)options->backend);
     }
     if (options->threads < 0 || options->threads > 1024) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                            "mc_context_create: options.threads is %d, expected 0 (automatic) to 1024",
-                            (int)options->threads);
+        return mc_set_error(
+            MC_ERROR_INVALID_ARGUMENT,
+            "mc_context_create: options.threads is %d, expected 0 (automatic) to 1024",
+            (int)options->threads);
     }
     if (options->priority != MC_PRIORITY_NORMAL && options->priority != MC_PRIORITY_HIGH) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                            "mc_context_create: options.priority is %d, expected NORMAL (0) or HIGH (1)",
-                            (int)options->priority);
+        return mc_set_error(
+            MC_ERROR_INVALID_ARGUMENT,
+            "mc_context_create: options.priority is %d, expected NORMAL (0) or HIGH (1)",
+            (int)options->priority);
     }
 
     mc_context *created = calloc(1, sizeof *created);
@@ -166,12 +171,12 @@ mc_status mc_context_destroy(mc_context *context) {
     return MC_OK;
 }
 
-#define REQUIRE_CONTEXT(function)                                                              \
-    do {                                                                                       \
-        mc_clear_error();                                                                      \
-        if (context == NULL) {                                                                 \
-            return mc_set_error(MC_ERROR_INVALID_ARGUMENT, function ": context is NULL");      \
-        }                                                                                      \
+#define REQUIRE_CONTEXT(function)                                                                  \
+    do {                                                                                           \
+        mc_clear_error();                                                                          \
+        if (context == NULL) {                                                                     \
+            return mc_set_error(MC_ERROR_INVALID_ARGUMENT, function ": context is NULL");          \
+        }                                                                                          \
     } while (0)
 
 mc_status mc_context_backend(mc_context *context, int32_t *backend) {
@@ -241,8 +246,9 @@ mc_status mc_context_profile_count(mc_context *context, int32_t *count) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "mc_context_profile_count: count is NULL");
     }
     *count = 0;
-    return context->vtable->profile != NULL ? context->vtable->profile(context->self, -1, NULL, count)
-                                            : MC_OK;
+    return context->vtable->profile != NULL
+               ? context->vtable->profile(context->self, -1, NULL, count)
+               : MC_OK;
 }
 
 mc_status mc_context_profile_entry(mc_context *context, int32_t index, mc_profile_entry *entry) {
@@ -273,7 +279,8 @@ mc_status mc_capture_begin(mc_context *context, const char *path) {
     if (context->vtable->capture_begin == NULL) {
         return mc_set_error(MC_ERROR_UNSUPPORTED,
                             "mc_capture_begin: the %s backend has no capture tool; use the Metal "
-                            "or CUDA backend", context->vtable->name);
+                            "or CUDA backend",
+                            context->vtable->name);
     }
     return context->vtable->capture_begin(context->self, path);
 }
@@ -281,7 +288,8 @@ mc_status mc_capture_begin(mc_context *context, const char *path) {
 mc_status mc_capture_end(mc_context *context) {
     REQUIRE_CONTEXT("mc_capture_end");
     if (context->vtable->capture_end == NULL) {
-        return mc_set_error(MC_ERROR_UNSUPPORTED, "mc_capture_end: the %s backend has no capture tool",
+        return mc_set_error(MC_ERROR_UNSUPPORTED,
+                            "mc_capture_end: the %s backend has no capture tool",
                             context->vtable->name);
     }
     return context->vtable->capture_end(context->self);

@@ -28,12 +28,14 @@ mc_status mc_dtype_row_size(mc_dtype dtype, int64_t cols, uint64_t *bytes) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "mc_dtype_row_size: bytes is NULL");
     }
     if (!mc_dtype_info(dtype, &layout)) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "mc_dtype_row_size: unknown dtype %d", (int)dtype);
+        return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "mc_dtype_row_size: unknown dtype %d",
+                            (int)dtype);
     }
     if (cols <= 0 || cols % layout.block_elements != 0) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                            "mc_dtype_row_size: %lld columns of %s: expected a positive multiple of %d",
-                            (long long)cols, layout.name, layout.block_elements);
+        return mc_set_error(
+            MC_ERROR_INVALID_ARGUMENT,
+            "mc_dtype_row_size: %lld columns of %s: expected a positive multiple of %d",
+            (long long)cols, layout.name, layout.block_elements);
     }
     *bytes = (uint64_t)(cols / layout.block_elements) * layout.block_bytes;
     return MC_OK;

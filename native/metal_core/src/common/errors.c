@@ -10,9 +10,13 @@ static _Thread_local char t_last_error[1024];
 static mc_log_callback g_log_callback;
 static void *g_log_user_data;
 
-const char *mc_last_error(void) { return t_last_error; }
+const char *mc_last_error(void) {
+    return t_last_error;
+}
 
-void mc_clear_error(void) { t_last_error[0] = '\0'; }
+void mc_clear_error(void) {
+    t_last_error[0] = '\0';
+}
 
 mc_status mc_set_error(mc_status status, const char *format, ...) {
     va_list args;

@@ -62,8 +62,8 @@ mc_status mc_graph_end(mc_context *context, mc_graph **graph) {
     created->ops = ops;
     created->count = context->recorded_count;
     if (context->vtable->graph_create != NULL) {
-        mc_status status = context->vtable->graph_create(context->self, ops, created->count,
-                                                         &created->impl);
+        mc_status status =
+            context->vtable->graph_create(context->self, ops, created->count, &created->impl);
         if (status != MC_OK) {
             free(ops);
             free(created);

@@ -9,8 +9,8 @@
 #define FLOAT_ONLY DTYPE_BIT(MC_DTYPE_F32)
 #define INT_ONLY DTYPE_BIT(MC_DTYPE_I32)
 #define CACHE_DTYPES (DTYPE_BIT(MC_DTYPE_F32) | DTYPE_BIT(MC_DTYPE_F16) | DTYPE_BIT(MC_DTYPE_BF16))
-#define WEIGHT_DTYPES                                                                          \
-    (CACHE_DTYPES | DTYPE_BIT(MC_DTYPE_Q8_0) | DTYPE_BIT(MC_DTYPE_Q4_0) |                     \
+#define WEIGHT_DTYPES                                                                              \
+    (CACHE_DTYPES | DTYPE_BIT(MC_DTYPE_Q8_0) | DTYPE_BIT(MC_DTYPE_Q4_0) |                          \
      DTYPE_BIT(MC_DTYPE_Q4_1) | DTYPE_BIT(MC_DTYPE_Q5_0) | DTYPE_BIT(MC_DTYPE_Q5_1))
 
 /* What an op's validation needs to name in its messages. */
@@ -28,8 +28,8 @@ static mc_status check_tensor(const op_check *check, const char *name, const mc_
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "%s: %s is NULL", check->function, name);
     }
     if (tensor->buffer->context != check->context) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                            "%s: %s belongs to another context", check->function, name);
+        return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "%s: %s belongs to another context",
+                            check->function, name);
     }
     mc_dtype_layout layout;
     if (tensor->dtype < 0 || tensor->dtype > 31 || !mc_dtype_info(tensor->dtype, &layout)) {
@@ -37,44 +37,48 @@ static mc_status check_tensor(const op_check *check, const char *name, const mc_
                             check->function, name, (int)tensor->dtype);
     }
     if ((allowed_dtypes & DTYPE_BIT(tensor->dtype)) == 0) {
-        return mc_set_error(MC_ERROR_UNSUPPORTED, "%s: %s has dtype %s, which this op does not take",
-                            check->function, name, layout.name);
+        return mc_set_error(MC_ERROR_UNSUPPORTED,
+                            "%s: %s has dtype %s, which this op does not take", check->function,
+                            name, layout.name);
     }
     if (tensor->rows <= 0 || tensor->cols <= 0 || tensor->reserved != 0) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
                             "%s: %s is %d x %d (reserved %d): expected positive rows and columns "
-                            "and reserved = 0", check->function, name, (int)tensor->rows,
-                            (int)tensor->cols, (int)tensor->reserved);
+                            "and reserved = 0",
+                            check->function, name, (int)tensor->rows, (int)tensor->cols,
+                            (int)tensor->reserved);
     }
     if (tensor->cols % layout.block_elements != 0) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                            "%s: %s has %d columns of %s: expected a multiple of %d",
-                            check->function, name, (int)tensor->cols, layout.name,
-                            (int)layout.block_elements);
+        return mc_set_error(
+            MC_ERROR_INVALID_ARGUMENT, "%s: %s has %d columns of %s: expected a multiple of %d",
+            check->function, name, (int)tensor->cols, layout.name, (int)layout.block_elements);
     }
     uint64_t row_bytes = (uint64_t)(tensor->cols / layout.block_elements) * layout.block_bytes;
     uint64_t stride = tensor->row_stride == 0 ? row_bytes : tensor->row_stride;
     if (stride < row_bytes) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                            "%s: %s has a row stride of %llu bytes, less than its row of %llu bytes",
-                            check->function, name, (unsigned long long)stride,
-                            (unsigned long long)row_bytes);
+        return mc_set_error(
+            MC_ERROR_INVALID_ARGUMENT,
+            "%s: %s has a row stride of %llu bytes, less than its row of %llu bytes",
+            check->function, name, (unsigned long long)stride, (unsigned long long)row_bytes);
     }
     uint64_t size = tensor->buffer->size;
     uint64_t last_row = (uint64_t)(tensor->rows - 1);
     /* Overflow-safe form of offset + last_row * stride + row_bytes <= size. */
     if (tensor->offset > size || row_bytes > size - tensor->offset ||
         (last_row > 0 && stride > (size - tensor->offset - row_bytes) / last_row)) {
-        return mc_set_error(MC_ERROR_OUT_OF_RANGE,
-                            "%s: %s (%d x %d %s at offset %llu, stride %llu) extends past the end of "
-                            "its buffer of %llu bytes", check->function, name, (int)tensor->rows,
-                            (int)tensor->cols, layout.name, (unsigned long long)tensor->offset,
-                            (unsigned long long)stride, (unsigned long long)size);
+        return mc_set_error(
+            MC_ERROR_OUT_OF_RANGE,
+            "%s: %s (%d x %d %s at offset %llu, stride %llu) extends past the end of "
+            "its buffer of %llu bytes",
+            check->function, name, (int)tensor->rows, (int)tensor->cols, layout.name,
+            (unsigned long long)tensor->offset, (unsigned long long)stride,
+            (unsigned long long)size);
     }
     if (mode == WRITTEN && tensor->buffer->wrapped) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                            "%s: %s is written by the op but its buffer wraps read-only host memory",
-                            check->function, name);
+        return mc_set_error(
+            MC_ERROR_INVALID_ARGUMENT,
+            "%s: %s is written by the op but its buffer wraps read-only host memory",
+            check->function, name);
     }
     *resolved = *tensor;
     resolved->row_stride = stride;
@@ -101,8 +105,8 @@ static mc_status check_shape(const op_check *check, const char *name, const mc_t
     return MC_OK;
 }
 
-static mc_status begin(op_check *check, const char *function, mc_context *context,
-                       mc_op_desc *op, mc_op_kind kind) {
+static mc_status begin(op_check *check, const char *function, mc_context *context, mc_op_desc *op,
+                       mc_op_kind kind) {
     mc_clear_error();
     check->function = function;
     check->context = context;
@@ -115,12 +119,12 @@ static mc_status begin(op_check *check, const char *function, mc_context *contex
 }
 
 /* Evaluates a check and returns its status when it fails. */
-#define TRY(expression)                                                                        \
-    do {                                                                                       \
-        mc_status status_ = (expression);                                                      \
-        if (status_ != MC_OK) {                                                                \
-            return status_;                                                                    \
-        }                                                                                      \
+#define TRY(expression)                                                                            \
+    do {                                                                                           \
+        mc_status status_ = (expression);                                                          \
+        if (status_ != MC_OK) {                                                                    \
+            return status_;                                                                        \
+        }                                                                                          \
     } while (0)
 
 mc_status mc_op_embedding(mc_context *context, const mc_tensor *table, const mc_tensor *tokens,
@@ -136,8 +140,8 @@ mc_status mc_op_embedding(mc_context *context, const mc_tensor *table, const mc_
     return mc_context_submit(context, &op);
 }
 
-mc_status mc_op_rms_norm(mc_context *context, const mc_tensor *x, const mc_tensor *weight, float eps,
-                         const mc_tensor *out) {
+mc_status mc_op_rms_norm(mc_context *context, const mc_tensor *x, const mc_tensor *weight,
+                         float eps, const mc_tensor *out) {
     op_check c;
     mc_op_desc op;
     TRY(begin(&c, "mc_op_rms_norm", context, &op, MC_OPK_RMS_NORM));
@@ -147,8 +151,10 @@ mc_status mc_op_rms_norm(mc_context *context, const mc_tensor *x, const mc_tenso
     TRY(check_shape(&c, "weight", &op.t[1], 1, op.t[0].cols));
     TRY(check_shape(&c, "out", &op.t[2], op.t[0].rows, op.t[0].cols));
     if (!(eps >= 0.0f) || !isfinite(eps)) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "mc_op_rms_norm: eps is %g, expected a finite "
-                            "value >= 0", (double)eps);
+        return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
+                            "mc_op_rms_norm: eps is %g, expected a finite "
+                            "value >= 0",
+                            (double)eps);
     }
     op.f[0] = eps;
     return mc_context_submit(context, &op);
@@ -169,9 +175,10 @@ static mc_status check_weight(const op_check *c, const char *name, const mc_tens
 static mc_status check_same_dtype(const op_check *c, const char *name, const mc_tensor *a,
                                   const mc_tensor *b) {
     if (a->dtype != b->dtype) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "%s: %s has dtype %s, expected %s like the "
-                            "other weights", c->function, name, mc_dtype_name(b->dtype),
-                            mc_dtype_name(a->dtype));
+        return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
+                            "%s: %s has dtype %s, expected %s like the "
+                            "other weights",
+                            c->function, name, mc_dtype_name(b->dtype), mc_dtype_name(a->dtype));
     }
     return MC_OK;
 }
@@ -248,7 +255,8 @@ mc_status mc_op_rope(mc_context *context, const mc_tensor *x, const mc_tensor *p
     mc_op_desc op;
     TRY(begin(&c, "mc_op_rope", context, &op, MC_OPK_ROPE));
     TRY(check_tensor(&c, "x", x, FLOAT_ONLY, WRITTEN, &op.t[0]));
-    if (heads <= 0 || head_dim <= 0 || rope_dims <= 0 || rope_dims > head_dim || rope_dims % 2 != 0) {
+    if (heads <= 0 || head_dim <= 0 || rope_dims <= 0 || rope_dims > head_dim ||
+        rope_dims % 2 != 0) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
                             "mc_op_rope: heads %d, head_dim %d, rope_dims %d: expected positive "
                             "values with an even rope_dims <= head_dim",
@@ -283,7 +291,8 @@ mc_status mc_op_rope(mc_context *context, const mc_tensor *x, const mc_tensor *p
 
 /* A cache holds whole sequences of seq_capacity rows. */
 static mc_status check_cache(const op_check *c, const char *name, const mc_tensor *cache,
-                             int32_t width, int32_t seq_capacity, access mode, mc_tensor *resolved) {
+                             int32_t width, int32_t seq_capacity, access mode,
+                             mc_tensor *resolved) {
     TRY(check_tensor(c, name, cache, CACHE_DTYPES, mode, resolved));
     if (resolved->cols != width) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "%s: %s has %d columns, expected %d",
@@ -325,22 +334,26 @@ mc_status mc_op_attention(mc_context *context, const mc_tensor *q, const mc_tens
     mc_op_desc op;
     TRY(begin(&c, "mc_op_attention", context, &op, MC_OPK_ATTENTION));
     if (heads <= 0 || kv_heads <= 0 || head_dim <= 0 || heads % kv_heads != 0) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                            "mc_op_attention: heads %d, kv_heads %d, head_dim %d: expected positive "
-                            "values with heads a multiple of kv_heads",
-                            (int)heads, (int)kv_heads, (int)head_dim);
+        return mc_set_error(
+            MC_ERROR_INVALID_ARGUMENT,
+            "mc_op_attention: heads %d, kv_heads %d, head_dim %d: expected positive "
+            "values with heads a multiple of kv_heads",
+            (int)heads, (int)kv_heads, (int)head_dim);
     }
     if (!isfinite(scale)) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "mc_op_attention: scale is not finite");
     }
     TRY(check_tensor(&c, "q", q, FLOAT_ONLY, READ_ONLY, &op.t[0]));
     if ((int64_t)heads * head_dim != op.t[0].cols) {
-        return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                            "mc_op_attention: q has %d columns, expected heads * head_dim = %d * %d",
-                            (int)op.t[0].cols, (int)heads, (int)head_dim);
+        return mc_set_error(
+            MC_ERROR_INVALID_ARGUMENT,
+            "mc_op_attention: q has %d columns, expected heads * head_dim = %d * %d",
+            (int)op.t[0].cols, (int)heads, (int)head_dim);
     }
-    TRY(check_cache(&c, "k_cache", k_cache, kv_heads * head_dim, seq_capacity, READ_ONLY, &op.t[1]));
-    TRY(check_cache(&c, "v_cache", v_cache, kv_heads * head_dim, seq_capacity, READ_ONLY, &op.t[2]));
+    TRY(check_cache(&c, "k_cache", k_cache, kv_heads * head_dim, seq_capacity, READ_ONLY,
+                    &op.t[1]));
+    TRY(check_cache(&c, "v_cache", v_cache, kv_heads * head_dim, seq_capacity, READ_ONLY,
+                    &op.t[2]));
     TRY(check_same_dtype(&c, "v_cache", &op.t[1], &op.t[2]));
     TRY(check_shape(&c, "v_cache", &op.t[2], op.t[1].rows, op.t[1].cols));
     TRY(check_token_ints(&c, "positions", positions, op.t[0].rows, 0, &op.t[3]));
