@@ -39,13 +39,18 @@ mc_status create(const mc_context_options *options, void **out) {
     }
     self->device = options->device_index;
     self->flags = options->flags;
-    mc_cuda_default_tunables(&self->tunables);
     mc_status status = MC_OK;
     do {
-        if ((status = mc_cuda_use_device(self)) != MC_OK) break;
+        if ((status = mc_cuda_default_tunables(&self->tunables)) != MC_OK)
+            break;
+        if ((status = mc_cuda_use_device(self)) != MC_OK)
+            break;
         cudaDeviceProp prop;
         error = cudaGetDeviceProperties(&prop, self->device);
-        if (error != cudaSuccess) { status = mc_cuda_fail("cudaGetDeviceProperties", error); break; }
+        if (error != cudaSuccess) {
+            status = mc_cuda_fail("cudaGetDeviceProperties", error);
+            break;
+        }
         snprintf(self->device_name, sizeof self->device_name, "%s", prop.name);
         self->sm_count = prop.multiProcessorCount;
         self->compute_major = prop.major;
@@ -64,28 +69,62 @@ mc_status create(const mc_context_options *options, void **out) {
         }
         int least = 0, greatest = 0;
         error = cudaDeviceGetStreamPriorityRange(&least, &greatest);
-        if (error != cudaSuccess) { status = mc_cuda_fail("cudaDeviceGetStreamPriorityRange", error); break; }
+        if (error != cudaSuccess) {
+            status = mc_cuda_fail("cudaDeviceGetStreamPriorityRange", error);
+            break;
+        }
         self->priority = options->priority == MC_PRIORITY_HIGH ? greatest : least;
         error = cudaStreamCreateWithPriority(&self->stream, cudaStreamNonBlocking, self->priority);
-        if (error != cudaSuccess) { status = mc_cuda_fail("cudaStreamCreateWithPriority", error); break; }
+        if (error != cudaSuccess) {
+            status = mc_cuda_fail("cudaStreamCreateWithPriority", error);
+            break;
+        }
         void *flags = nullptr;
         error = cudaHostAlloc(&flags, MC_CUDA_FLAG_COUNT * sizeof(int32_t), cudaHostAllocMapped);
-        if (error != cudaSuccess) { status = mc_cuda_fail("cudaHostAlloc(error flags)", error); break; }
+        if (error != cudaSuccess) {
+            status = mc_cuda_fail("cudaHostAlloc(error flags)", error);
+            break;
+        }
         self->error_flags = static_cast<volatile int32_t *>(flags);
         memset(flags, 0, MC_CUDA_FLAG_COUNT * sizeof(int32_t));
-        error = cudaHostGetDevicePointer(reinterpret_cast<void **>(&self->error_flags_device), flags, 0);
-        if (error != cudaSuccess) { status = mc_cuda_fail("cudaHostGetDevicePointer", error); break; }
+        error = cudaHostGetDevicePointer(reinterpret_cast<void **>(&self->error_flags_device),
+                                         flags, 0);
+        if (error != cudaSuccess) {
+            status = mc_cuda_fail("cudaHostGetDevicePointer", error);
+            break;
+        }
+        error = cudaMalloc(reinterpret_cast<void **>(&self->counters),
+                           2 * MC_CUDA_COUNTERS * sizeof(int32_t));
+        if (error == cudaSuccess)
+            error = cudaMemset(self->counters, 0, 2 * MC_CUDA_COUNTERS * sizeof(int32_t));
+        if (error != cudaSuccess) {
+            status = mc_cuda_fail("cudaMalloc(counters)", error);
+            break;
+        }
         error = cudaMallocHost(reinterpret_cast<void **>(&self->staging), kStagingBytes);
-        if (error != cudaSuccess) { status = mc_cuda_fail("cudaMallocHost(staging)", error); break; }
+        if (error != cudaSuccess) {
+            status = mc_cuda_fail("cudaMallocHost(staging)", error);
+            break;
+        }
         self->staging_size = kStagingBytes;
         cublasStatus_t lt = cublasLtCreate(&self->lt);
-        if (lt != CUBLAS_STATUS_SUCCESS) { status = mc_cuda_fail_lt("cublasLtCreate", lt); break; }
+        if (lt != CUBLAS_STATUS_SUCCESS) {
+            status = mc_cuda_fail_lt("cublasLtCreate", lt);
+            break;
+        }
         error = cudaMalloc(&self->lt_workspace, kLtWorkspaceBytes);
-        if (error != cudaSuccess) { status = mc_cuda_fail("cudaMalloc(cuBLASLt workspace)", error); break; }
+        if (error != cudaSuccess) {
+            status = mc_cuda_fail("cudaMalloc(cuBLASLt workspace)", error);
+            break;
+        }
         self->lt_workspace_size = kLtWorkspaceBytes;
         error = cudaEventCreate(&self->batch_start);
-        if (error == cudaSuccess) error = cudaEventCreate(&self->batch_end);
-        if (error != cudaSuccess) { status = mc_cuda_fail("cudaEventCreate", error); break; }
+        if (error == cudaSuccess)
+            error = cudaEventCreate(&self->batch_end);
+        if (error != cudaSuccess) {
+            status = mc_cuda_fail("cudaEventCreate", error);
+            break;
+        }
     } while (0);
     if (status != MC_OK) {
         destroy(self);
@@ -105,23 +144,32 @@ void destroy(void *opaque) {
         cudaStreamSynchronize(self->stream);
     }
     mc_cuda_profile_free(self);
-    if (self->batch_start != nullptr) cudaEventDestroy(self->batch_start);
-    if (self->batch_end != nullptr) cudaEventDestroy(self->batch_end);
+    if (self->batch_start != nullptr)
+        cudaEventDestroy(self->batch_start);
+    if (self->batch_end != nullptr)
+        cudaEventDestroy(self->batch_end);
     cudaFree(self->scratch);
     for (int32_t i = 0; i < self->retired_count; i++) {
         cudaFree(self->retired[i]);
     }
     free(self->retired);
+    cudaFree(self->counters);
     cudaFree(self->lt_workspace);
-    if (self->lt != nullptr) cublasLtDestroy(self->lt);
-    if (self->staging != nullptr) cudaFreeHost(self->staging);
-    if (self->error_flags != nullptr) cudaFreeHost(const_cast<int32_t *>(self->error_flags));
-    if (self->stream != nullptr) cudaStreamDestroy(self->stream);
+    if (self->lt != nullptr)
+        cublasLtDestroy(self->lt);
+    if (self->staging != nullptr)
+        cudaFreeHost(self->staging);
+    if (self->error_flags != nullptr)
+        cudaFreeHost(const_cast<int32_t *>(self->error_flags));
+    if (self->stream != nullptr)
+        cudaStreamDestroy(self->stream);
     cudaGetLastError(); /* nothing sticky is left for the next context */
     free(self);
 }
 
-const char *device_name(void *opaque) { return static_cast<mc_cuda *>(opaque)->device_name; }
+const char *device_name(void *opaque) {
+    return static_cast<mc_cuda *>(opaque)->device_name;
+}
 
 mc_status run(void *opaque, const mc_op_desc *ops, int32_t count) {
     mc_cuda *self = static_cast<mc_cuda *>(opaque);
@@ -163,16 +211,20 @@ const mc_backend_vtable kVtable = {
 
 } // namespace
 
-extern "C" const mc_backend_vtable *mc_cuda_backend(void) { return &kVtable; }
+extern "C" const mc_backend_vtable *mc_cuda_backend(void) {
+    return &kVtable;
+}
 
 mc_status mc_cuda_fail(const char *call, cudaError_t error) {
     cudaGetLastError(); /* clear a non-sticky error so the next call starts clean */
-    mc_status status = error == cudaErrorMemoryAllocation ? MC_ERROR_OUT_OF_MEMORY : MC_ERROR_DEVICE;
+    mc_status status =
+        error == cudaErrorMemoryAllocation ? MC_ERROR_OUT_OF_MEMORY : MC_ERROR_DEVICE;
     return mc_set_error(status, "%s: %s", call, cudaGetErrorString(error));
 }
 
 mc_status mc_cuda_fail_lt(const char *call, cublasStatus_t status) {
-    return mc_set_error(status == CUBLAS_STATUS_ALLOC_FAILED ? MC_ERROR_OUT_OF_MEMORY : MC_ERROR_DEVICE,
+    return mc_set_error(status == CUBLAS_STATUS_ALLOC_FAILED ? MC_ERROR_OUT_OF_MEMORY
+                                                             : MC_ERROR_DEVICE,
                         "%s: cuBLASLt status %d", call, (int)status);
 }
 

@@ -23,9 +23,9 @@ mc_status allocate(mc_cuda *self, mc_buffer *buffer, uint64_t size, mc_cuda_buff
     if (error != cudaSuccess) {
         free(impl);
         cudaGetLastError();
-        return mc_set_error(error == cudaErrorMemoryAllocation ? MC_ERROR_OUT_OF_MEMORY : MC_ERROR_DEVICE,
-                            "cudaMalloc(%llu bytes): %s", (unsigned long long)padded,
-                            cudaGetErrorString(error));
+        return mc_set_error(
+            error == cudaErrorMemoryAllocation ? MC_ERROR_OUT_OF_MEMORY : MC_ERROR_DEVICE,
+            "cudaMalloc(%llu bytes): %s", (unsigned long long)padded, cudaGetErrorString(error));
     }
     buffer->impl = impl;
     buffer->host = nullptr;
@@ -48,7 +48,8 @@ mc_status mc_cuda_buffer_create(void *opaque, mc_buffer *buffer, uint64_t size) 
     return MC_OK;
 }
 
-mc_status mc_cuda_buffer_wrap_host(void *opaque, mc_buffer *buffer, const void *host, uint64_t size) {
+mc_status mc_cuda_buffer_wrap_host(void *opaque, mc_buffer *buffer, const void *host,
+                                   uint64_t size) {
     mc_cuda *self = static_cast<mc_cuda *>(opaque);
     MC_TRY(mc_cuda_use_device(self));
     mc_cuda_buffer *impl = nullptr;
@@ -85,7 +86,8 @@ mc_status mc_cuda_buffer_write(void *opaque, mc_buffer *buffer, uint64_t offset,
     size_t ring = self->staging_size / 2;
     if (size > ring / 4) {
         /* Large: cudaMemcpyAsync from pageable memory returns once the source is staged. */
-        MC_CUDA_TRY(cudaMemcpyAsync(destination, source, size, cudaMemcpyHostToDevice, self->stream));
+        MC_CUDA_TRY(
+            cudaMemcpyAsync(destination, source, size, cudaMemcpyHostToDevice, self->stream));
         return MC_OK;
     }
     if (self->ring_used + size > ring) {

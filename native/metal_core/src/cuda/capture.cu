@@ -22,7 +22,8 @@ mc_status mc_cuda_capture_begin(void *opaque, const char *path) {
 mc_status mc_cuda_capture_end(void *opaque) {
     mc_cuda *self = static_cast<mc_cuda *>(opaque);
     if (!self->nvtx_open) {
-        return mc_set_error(MC_ERROR_INVALID_STATE, "mc_capture_end: mc_capture_begin was not called");
+        return mc_set_error(MC_ERROR_INVALID_STATE,
+                            "mc_capture_end: mc_capture_begin was not called");
     }
     MC_TRY(mc_cuda_use_device(self));
     MC_CUDA_TRY(cudaStreamSynchronize(self->stream)); /* the bracketed work ends inside the range */

@@ -29,17 +29,23 @@
 
 /* Device error flags (bits of mc_cuda::flags), reported by synchronize. */
 enum mc_cuda_flag {
-    MC_CUDA_FLAG_KV_POSITION = 0,  /* kv_append: position or sequence outside the cache: row skipped */
-    MC_CUDA_FLAG_ATTN_POSITION = 1,/* attention: position or sequence outside the cache: clamped */
-    MC_CUDA_FLAG_TOKEN = 2,        /* embedding: token outside the vocabulary: zero row (warning) */
+    MC_CUDA_FLAG_KV_POSITION =
+        0, /* kv_append: position or sequence outside the cache: row skipped */
+    MC_CUDA_FLAG_ATTN_POSITION = 1, /* attention: position or sequence outside the cache: clamped */
+    MC_CUDA_FLAG_TOKEN = 2, /* embedding: token outside the vocabulary: zero row (warning) */
     MC_CUDA_FLAG_COUNT = 3
 };
 
+/* Atomic counters for the kernels whose last block merges the others' results (split attention,
+ * argmax): two areas of this many, zero between launches (each last block resets its own). */
+#define MC_CUDA_COUNTERS 65536
+
 /* Tunables (mc_context_set_tunable names in tunables.cu). */
 struct mc_cuda_tunables {
-    int32_t pdl;            /* 1: programmatic dependent launches where supported */
-    int32_t gemm_min_rows;  /* rows (tokens) from which matmuls use cuBLASLt instead of matvec */
-    int32_t attn_chunk;     /* keys per block of the split (flash-decoding) attention */
+    int32_t pdl;           /* 1: programmatic dependent launches where supported */
+    int32_t fuse;          /* 1: graph capture fuses norm+matmul and q/k norm+rope+kv_append */
+    int32_t gemm_min_rows; /* rows (tokens) from which matmuls use cuBLASLt instead of matvec */
+    int32_t attn_chunk;    /* keys per block of the split (flash-decoding) attention */
 };
 
 struct mc_cuda_profile_slot {
@@ -57,16 +63,18 @@ struct mc_cuda_pending_timing {
 struct mc_cuda {
     int device;
     cudaStream_t stream;
-    int priority;             /* the stream's priority value */
+    int priority; /* the stream's priority value */
     char device_name[256];
     int sm_count;
     int compute_major;
-    size_t max_smem_optin;    /* bytes of shared memory a block may opt into */
-    uint32_t flags;           /* mc_context_flags */
+    size_t max_smem_optin; /* bytes of shared memory a block may opt into */
+    uint32_t flags;        /* mc_context_flags */
     mc_cuda_tunables tunables;
 
-    volatile int32_t *error_flags;   /* pinned, mapped: MC_CUDA_FLAG_COUNT words */
-    int32_t *error_flags_device;     /* the device's view of the same words */
+    volatile int32_t *error_flags; /* pinned, mapped: MC_CUDA_FLAG_COUNT words */
+    int32_t *error_flags_device;   /* the device's view of the same words */
+
+    int32_t *counters; /* 2 * MC_CUDA_COUNTERS, zero-initialized */
 
     cublasLtHandle_t lt;
     void *lt_workspace;
@@ -88,11 +96,11 @@ struct mc_cuda {
     /* Statistics: kernels launched, host time spent enqueuing, device time of the last
      * synchronized batch (events around it). */
     uint64_t dispatches;
-    double host_encode_us;       /* of the batch being built */
-    double last_host_encode_us;  /* of the last synchronized batch */
+    double host_encode_us;      /* of the batch being built */
+    double last_host_encode_us; /* of the last synchronized batch */
     int batch_open;
     cudaEvent_t batch_start, batch_end;
-    int batch_timed;             /* batch_end was recorded: time it after the stream sync */
+    int batch_timed; /* batch_end was recorded: time it after the stream sync */
     double last_device_time_us;
 
     /* Per-kernel profile (MC_CONTEXT_FLAG_PROFILE_OPS). */
@@ -103,8 +111,8 @@ struct mc_cuda {
     cudaEvent_t *event_pool;
     int32_t event_pool_count, event_pool_capacity;
 
-    int capturing;               /* inside graph_create's stream capture */
-    int nvtx_open;               /* mc_capture_begin pushed an NVTX range */
+    int capturing; /* inside graph_create's stream capture */
+    int nvtx_open; /* mc_capture_begin pushed an NVTX range */
 };
 
 /* The device memory behind an mc_buffer (mc_buffer::impl). */
@@ -120,20 +128,20 @@ static inline uint8_t *mc_cuda_ptr(const mc_tensor *t) {
 mc_status mc_cuda_fail(const char *call, cudaError_t error);
 mc_status mc_cuda_fail_lt(const char *call, cublasStatus_t status);
 
-#define MC_CUDA_TRY(call)                                                                      \
-    do {                                                                                       \
-        cudaError_t error_ = (call);                                                           \
-        if (error_ != cudaSuccess) {                                                           \
-            return mc_cuda_fail(#call, error_);                                                \
-        }                                                                                      \
+#define MC_CUDA_TRY(call)                                                                          \
+    do {                                                                                           \
+        cudaError_t error_ = (call);                                                               \
+        if (error_ != cudaSuccess) {                                                               \
+            return mc_cuda_fail(#call, error_);                                                    \
+        }                                                                                          \
     } while (0)
 
-#define MC_TRY(expression)                                                                     \
-    do {                                                                                       \
-        mc_status status_ = (expression);                                                      \
-        if (status_ != MC_OK) {                                                                \
-            return status_;                                                                    \
-        }                                                                                      \
+#define MC_TRY(expression)                                                                         \
+    do {                                                                                           \
+        mc_status status_ = (expression);                                                          \
+        if (status_ != MC_OK) {                                                                    \
+            return status_;                                                                        \
+        }                                                                                          \
     } while (0)
 
 /* Makes the context's device current for the calling thread. */
@@ -205,8 +213,12 @@ size_t mc_cuda_argmax_scratch(const mc_cuda *self, const mc_op_desc *op);
 /* Checks the alignment the kernels need (element-aligned offsets and strides). */
 mc_status mc_cuda_check_alignment(const mc_op_desc *op);
 
-/* Runs `count` ops on the stream (the vtable's run, also used by graph capture). */
+/* Runs `count` ops on the stream one by one (the vtable's run). */
 mc_status mc_cuda_run_ops(mc_cuda *self, const mc_op_desc *ops, int32_t count);
+/* Runs them with the decode-step fusions of fusion.cu (graph capture). */
+mc_status mc_cuda_run_fused(mc_cuda *self, const mc_op_desc *ops, int32_t count);
+/* rms_norm `norm` fused into the one-token matmul-kind op `op` that reads its output. */
+mc_status mc_cuda_op_matmul_fused_norm(mc_cuda *self, const mc_op_desc *norm, const mc_op_desc *op);
 
 /* Vtable entries implemented in separate files. */
 mc_status mc_cuda_buffer_create(void *self, mc_buffer *buffer, uint64_t size);
@@ -220,7 +232,8 @@ mc_status mc_cuda_graph_create(void *self, const mc_op_desc *ops, int32_t count,
 mc_status mc_cuda_graph_launch(void *self, void *graph);
 void mc_cuda_graph_destroy(void *self, void *graph);
 mc_status mc_cuda_set_tunable(void *self, const char *name, int32_t value);
-void mc_cuda_default_tunables(mc_cuda_tunables *tunables);
+/* Fills the defaults, then applies MC_CUDA_TUNABLES; fails on a malformed override. */
+mc_status mc_cuda_default_tunables(mc_cuda_tunables *tunables);
 mc_status mc_cuda_stats(void *self, mc_context_stats *stats);
 mc_status mc_cuda_profile(void *self, int32_t index, mc_profile_entry *entry, int32_t *count);
 mc_status mc_cuda_capture_begin(void *self, const char *path);

@@ -60,8 +60,7 @@ __device__ __forceinline__ float mc_warp_max(float value) {
 /* Sum over a block of THREADS threads (a multiple of 32): warp shuffles, then one value per
  * warp through shared memory. Every thread gets the result. `shared` holds THREADS / 32 floats
  * and may be reused after the call returns. */
-template <int THREADS>
-__device__ __forceinline__ float mc_block_sum(float value, float *shared) {
+template <int THREADS> __device__ __forceinline__ float mc_block_sum(float value, float *shared) {
     constexpr int WARPS = THREADS / 32;
     value = mc_warp_sum(value);
     if (WARPS == 1) {

@@ -11,9 +11,14 @@ uint64_t alignment_of(int32_t dtype) {
 }
 
 const char *kind_name(int32_t kind) {
-    static const char *names[MC_OPK_COUNT] = {"mc_op_embedding", "mc_op_rms_norm", "mc_op_matmul",
-                                              "mc_op_matmul_qkv", "mc_op_matmul_gate_up_silu",
-                                              "mc_op_rope", "mc_op_kv_append", "mc_op_attention",
+    static const char *names[MC_OPK_COUNT] = {"mc_op_embedding",
+                                              "mc_op_rms_norm",
+                                              "mc_op_matmul",
+                                              "mc_op_matmul_qkv",
+                                              "mc_op_matmul_gate_up_silu",
+                                              "mc_op_rope",
+                                              "mc_op_kv_append",
+                                              "mc_op_attention",
                                               "mc_op_argmax"};
     return kind >= 0 && kind < MC_OPK_COUNT ? names[kind] : "op";
 }
@@ -28,11 +33,12 @@ mc_status mc_cuda_check_alignment(const mc_op_desc *op) {
         }
         uint64_t align = alignment_of(t->dtype);
         if (t->offset % align != 0 || t->row_stride % align != 0) {
-            return mc_set_error(MC_ERROR_UNSUPPORTED,
-                                "%s: tensor %d (offset %llu, row stride %llu) is not aligned to %llu "
-                                "bytes, which the CUDA backend needs for its element type",
-                                kind_name(op->kind), i, (unsigned long long)t->offset,
-                                (unsigned long long)t->row_stride, (unsigned long long)align);
+            return mc_set_error(
+                MC_ERROR_UNSUPPORTED,
+                "%s: tensor %d (offset %llu, row stride %llu) is not aligned to %llu "
+                "bytes, which the CUDA backend needs for its element type",
+                kind_name(op->kind), i, (unsigned long long)t->offset,
+                (unsigned long long)t->row_stride, (unsigned long long)align);
         }
     }
     return MC_OK;
@@ -53,7 +59,8 @@ mc_status mc_cuda_run_ops(mc_cuda *self, const mc_op_desc *ops, int32_t count) {
         case MC_OPK_ATTENTION: MC_TRY(mc_cuda_op_attention(self, op)); break;
         case MC_OPK_ARGMAX: MC_TRY(mc_cuda_op_argmax(self, op)); break;
         default:
-            return mc_set_error(MC_ERROR_INTERNAL, "CUDA backend: unknown op kind %d", (int)op->kind);
+            return mc_set_error(MC_ERROR_INTERNAL, "CUDA backend: unknown op kind %d",
+                                (int)op->kind);
         }
     }
     return MC_OK;

@@ -17,7 +17,8 @@ struct cuda_graph {
 mc_status count_kernels(cudaGraph_t graph, uint64_t *kernels) {
     size_t count = 0;
     MC_CUDA_TRY(cudaGraphGetNodes(graph, nullptr, &count));
-    cudaGraphNode_t *nodes = static_cast<cudaGraphNode_t *>(malloc((count + 1) * sizeof(cudaGraphNode_t)));
+    cudaGraphNode_t *nodes =
+        static_cast<cudaGraphNode_t *>(malloc((count + 1) * sizeof(cudaGraphNode_t)));
     if (nodes == nullptr) {
         return mc_set_error(MC_ERROR_OUT_OF_MEMORY, "graph_create: out of host memory");
     }
@@ -36,7 +37,7 @@ mc_status count_kernels(cudaGraph_t graph, uint64_t *kernels) {
 mc_status capture(mc_cuda *self, const mc_op_desc *ops, int32_t count, cudaGraph_t *graph) {
     MC_CUDA_TRY(cudaStreamBeginCapture(self->stream, cudaStreamCaptureModeRelaxed));
     self->capturing = 1;
-    mc_status status = mc_cuda_run_ops(self, ops, count);
+    mc_status status = mc_cuda_run_fused(self, ops, count);
     self->capturing = 0;
     cudaError_t error = cudaStreamEndCapture(self->stream, graph);
     if (status != MC_OK) {
@@ -116,8 +117,10 @@ void mc_cuda_graph_destroy(void *opaque, void *graph) {
         return;
     }
     cudaSetDevice(self->device);
-    if (g->exec != nullptr) cudaGraphExecDestroy(g->exec);
-    if (g->graph != nullptr) cudaGraphDestroy(g->graph);
+    if (g->exec != nullptr)
+        cudaGraphExecDestroy(g->exec);
+    if (g->graph != nullptr)
+        cudaGraphDestroy(g->graph);
     cudaGetLastError();
     free(g);
 }

@@ -65,13 +65,15 @@ mc_status mc_cuda_op_kv_append(mc_cuda *self, const mc_op_desc *op) {
     a.v_cache_stride = (int64_t)op->t[3].row_stride;
     a.positions = reinterpret_cast<const int32_t *>(mc_cuda_ptr(&op->t[4]));
     a.position_stride = (int64_t)(op->t[4].row_stride / 4);
-    a.seq_ids = op->t[5].buffer != nullptr ? reinterpret_cast<const int32_t *>(mc_cuda_ptr(&op->t[5]))
-                                           : nullptr;
+    a.seq_ids = op->t[5].buffer != nullptr
+                    ? reinterpret_cast<const int32_t *>(mc_cuda_ptr(&op->t[5]))
+                    : nullptr;
     a.seq_stride = op->t[5].buffer != nullptr ? (int64_t)(op->t[5].row_stride / 4) : 0;
     a.capacity = op->i[0];
     a.sequences = op->t[2].rows / op->i[0];
     a.width = op->t[0].cols;
     a.dtype = op->t[2].dtype;
     a.flags = self->error_flags_device;
-    return mc_cuda_launch(self, "kv_append", kv_append_kernel, dim3(op->t[0].rows), dim3(256), 0, a);
+    return mc_cuda_launch(self, "kv_append", kv_append_kernel, dim3(op->t[0].rows), dim3(256), 0,
+                          a);
 }

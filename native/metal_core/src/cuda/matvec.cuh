@@ -1,16 +1,27 @@
-/* matvec.cuh — what the matvec kernels share: the arguments of the three matmul kinds as one
- * "virtual" weight matrix whose rows map to up to three weights (Q/K/V stacked; gate and up
- * interleaved, so a pair lands in the same block and the SwiGLU happens in the epilogue), and
- * the epilogue that writes a finished row (plus the fused residual). */
+/* matvec.cuh — what the matvec kernels (few activation rows: decode) share.
+ *
+ * The three matmul kinds become one "virtual" weight matrix whose rows map to up to three
+ * weights: Q/K/V stacked, or gate and up as pairs (virtual rows 2f and 2f + 1 are gate row f and
+ * up row f, so one warp holds both and applies the SwiGLU in its epilogue). Each warp computes
+ * MC_MV_ROWS_PER_WARP virtual rows for up to MT activation rows, so a weight row is read once
+ * for all activation rows.
+ *
+ * An optional RMS norm of the activations is fused in front (graph fusion: rms_norm followed by
+ * the matmul that reads its output): every block normalizes x itself, and block 0 also writes
+ * the normalized rows where the rms_norm op would have, so the memory afterwards is the same as
+ * with two ops. */
 #ifndef METAL_CORE_CUDA_MATVEC_CUH
 #define METAL_CORE_CUDA_MATVEC_CUH
 
 #include "cuda_internal.h"
 #include "device_common.cuh"
 
-/* The largest number of activation rows one matvec launch handles (more: several launches, or
- * the cuBLASLt path from cuda.gemm_min_rows on). */
+/* The largest number of activation rows one matvec launch handles. */
 #define MC_MATVEC_MAX_ROWS 8
+#define MC_MV_THREADS 256
+#define MC_MV_WARPS (MC_MV_THREADS / 32)
+#define MC_MV_ROWS_PER_WARP 2
+#define MC_MV_ROWS_PER_BLOCK (MC_MV_WARPS * MC_MV_ROWS_PER_WARP)
 
 struct mc_mv_segment {
     const uint8_t *w;
@@ -22,16 +33,19 @@ struct mc_mv_segment {
 
 struct mc_mv_args {
     const float *x;
-    int64_t x_stride; /* elements; rows 16-byte aligned */
+    int64_t x_stride; /* elements */
     int m;            /* activation rows in this launch (<= the kernel's MT) */
     int k;            /* columns */
-    int blocks;       /* k / 32 for quantized weights */
     mc_mv_segment seg[3];
     int segments;
-    int total_rows;   /* virtual rows */
+    int total_rows;        /* virtual rows */
     const float *residual; /* MATMUL only; may alias seg[0].out */
     int64_t residual_stride;
-    int gate_up;      /* virtual row 2f = gate f (seg 0), 2f + 1 = up f (seg 1) */
+    int gate_up;              /* virtual row 2f = gate f (seg 0), 2f + 1 = up f (seg 1) */
+    const float *norm_weight; /* fused RMS norm of x (nullptr: none) */
+    float norm_eps;
+    float *norm_out; /* where block 0 writes the normalized rows (nullptr: nowhere) */
+    int64_t norm_out_stride;
 };
 
 /* The weight row behind virtual row v, or nullptr past the end. */
@@ -53,7 +67,9 @@ __device__ __forceinline__ const uint8_t *mc_mv_row(const mc_mv_args &a, int v) 
     return nullptr;
 }
 
-__device__ __forceinline__ float mc_silu(float g) { return g / (1.0f + __expf(-g)); }
+__device__ __forceinline__ float mc_silu(float g) {
+    return g / (1.0f + __expf(-g));
+}
 
 /* Writes the result of virtual row v for activation row r (not for gate_up). */
 __device__ __forceinline__ void mc_mv_store(const mc_mv_args &a, int v, int r, float value) {
@@ -70,13 +86,92 @@ __device__ __forceinline__ void mc_mv_store(const mc_mv_args &a, int v, int r, f
     }
 }
 
-/* Writes out[r, f] = silu(gate) * up. */
-__device__ __forceinline__ void mc_mv_store_gate_up(const mc_mv_args &a, int f, int r, float gate, float up) {
-    a.seg[0].out[r * a.seg[0].out_stride + f] = mc_silu(gate) * up;
+/* The epilogue of a warp: reduces each lane's partial sums over the warp and stores the rows
+ * (lane 0). acc[j][r]: virtual row first + j, activation row r. */
+template <int MT>
+__device__ __forceinline__ void mc_mv_finish(const mc_mv_args &a, int first,
+                                             float (&acc)[MC_MV_ROWS_PER_WARP][MT], int lane) {
+#pragma unroll
+    for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
+#pragma unroll
+        for (int r = 0; r < MT; r++) {
+            acc[j][r] = mc_warp_sum(acc[j][r]);
+        }
+    }
+    if (lane != 0) {
+        return;
+    }
+#pragma unroll
+    for (int r = 0; r < MT; r++) {
+        if (r >= a.m) {
+            break;
+        }
+        if (a.gate_up) {
+            if (first < a.total_rows) {
+                const int f = first >> 1;
+                a.seg[0].out[r * a.seg[0].out_stride + f] = mc_silu(acc[0][r]) * acc[1][r];
+            }
+            continue;
+        }
+#pragma unroll
+        for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
+            if (first + j < a.total_rows) {
+                mc_mv_store(a, first + j, r, acc[j][r]);
+            }
+        }
+    }
 }
 
-/* Launchers (matvec_quant.cu, matvec_dense.cu) for `mt` = 1, 2, 4 or 8 activation rows. */
+/* Warms the L2 cache with a weight row before the kernel waits for its predecessor (the
+ * weights do not depend on it): Hopper's bulk prefetch, one instruction per row. */
+__device__ __forceinline__ void mc_prefetch_l2(const void *p, uint32_t bytes) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900 && defined(CUDART_VERSION) &&                   \
+    CUDART_VERSION >= 12000
+    const uintptr_t start = reinterpret_cast<uintptr_t>(p) & ~uintptr_t(15);
+    const uint32_t size =
+        (uint32_t)((reinterpret_cast<uintptr_t>(p) + bytes + 15 - start) & ~uintptr_t(15));
+    asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(start), "r"(size) : "memory");
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+/* The RMS-norm scale of activation row r (sum of squares over the block), or 1 without norm.
+ * All threads of the block call it. */
+__device__ __forceinline__ float mc_mv_norm_scale(const mc_mv_args &a, int r, float *shared) {
+    if (a.norm_weight == nullptr) {
+        return 1.0f;
+    }
+    const float *x = a.x + r * a.x_stride;
+    float sum = 0.0f;
+    for (int i = threadIdx.x; i < a.k; i += MC_MV_THREADS) {
+        sum += x[i] * x[i];
+    }
+    sum = mc_block_sum<MC_MV_THREADS>(sum, shared);
+    return rsqrtf(sum / (float)a.k + a.norm_eps);
+}
+
+/* Element i of activation row r as the matvec sees it (normalized when fused). */
+__device__ __forceinline__ float mc_mv_input(const mc_mv_args &a, int r, int i, float scale) {
+    float v = a.x[r * a.x_stride + i];
+    if (a.norm_weight != nullptr) {
+        v = v * scale * a.norm_weight[i];
+        if (blockIdx.x == 0 && a.norm_out != nullptr) {
+            a.norm_out[r * a.norm_out_stride + i] = v;
+        }
+    }
+    return v;
+}
+
+/* Launchers for `mt` = 1, 2, 4 or 8 activation rows. Quantized weights: activations quantized
+ * to 8 bits per block of 32 (like the CPU backend) and integer dot products; float weights:
+ * f32 activations. */
 mc_status mc_cuda_matvec_quant(mc_cuda *self, int32_t dtype, int mt, const mc_mv_args &a);
 mc_status mc_cuda_matvec_dense(mc_cuda *self, int32_t dtype, int mt, const mc_mv_args &a);
+
+/* Shared memory bytes the launchers need for `mt` rows of `k` columns. */
+size_t mc_cuda_matvec_quant_smem(int mt, int k);
+size_t mc_cuda_matvec_dense_smem(int mt, int k);
 
 #endif /* METAL_CORE_CUDA_MATVEC_CUH */

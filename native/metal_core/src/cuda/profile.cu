@@ -10,8 +10,7 @@
 
 namespace {
 
-template <typename T>
-mc_status grow(T **items, int32_t *capacity, int32_t needed) {
+template <typename T> mc_status grow(T **items, int32_t *capacity, int32_t needed) {
     if (needed <= *capacity) {
         return MC_OK;
     }

@@ -19,7 +19,8 @@
 /* Reads N 32-bit words starting at `offset` bytes (2-byte aligned) past the 4-byte aligned
  * `base`; reads one word beyond them. */
 template <int N>
-__device__ __forceinline__ void mc_load_words(const uint32_t *base, uint32_t offset, uint32_t (&w)[N]) {
+__device__ __forceinline__ void mc_load_words(const uint32_t *base, uint32_t offset,
+                                              uint32_t (&w)[N]) {
     const uint32_t *p = base + (offset >> 2);
     const uint32_t shift = (offset & 3u) * 8u;
     uint32_t current = p[0];
@@ -45,16 +46,14 @@ __device__ __forceinline__ uint32_t mc_spread_high_bits(uint32_t bits4) {
     return ((bits4 & 1u) << 4) | ((bits4 & 2u) << 11) | ((bits4 & 4u) << 18) | ((bits4 & 8u) << 25);
 }
 
-template <int DTYPE>
-struct mc_qfmt;
+template <int DTYPE> struct mc_qfmt;
 
-template <>
-struct mc_qfmt<MC_DTYPE_Q8_0> {
+template <> struct mc_qfmt<MC_DTYPE_Q8_0> {
     static constexpr int BLOCK_BYTES = 34;
     static constexpr int STAGE_BLOCKS = 16;
     static constexpr bool HAS_MIN = false;
-    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off, float (&q)[32],
-                                                  float &d, float &m) {
+    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
+                                                  float (&q)[32], float &d, float &m) {
         d = mc_load_f16(base, off);
         m = 0.0f;
         uint32_t w[8];
@@ -63,18 +62,18 @@ struct mc_qfmt<MC_DTYPE_Q8_0> {
         for (int k = 0; k < 8; k++) {
             const uint32_t u = w[k] ^ 0x80808080u; /* int8 -> int8 + 128 */
 #pragma unroll
-            for (int b = 0; b < 4; b++) q[4 * k + b] = mc_byte_to_float(u, b, 128.0f);
+            for (int b = 0; b < 4; b++)
+                q[4 * k + b] = mc_byte_to_float(u, b, 128.0f);
         }
     }
 };
 
-template <>
-struct mc_qfmt<MC_DTYPE_Q4_0> {
+template <> struct mc_qfmt<MC_DTYPE_Q4_0> {
     static constexpr int BLOCK_BYTES = 18;
     static constexpr int STAGE_BLOCKS = 32;
     static constexpr bool HAS_MIN = false;
-    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off, float (&q)[32],
-                                                  float &d, float &m) {
+    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
+                                                  float (&q)[32], float &d, float &m) {
         d = mc_load_f16(base, off);
         m = 0.0f;
         uint32_t w[4];
@@ -91,13 +90,12 @@ struct mc_qfmt<MC_DTYPE_Q4_0> {
     }
 };
 
-template <>
-struct mc_qfmt<MC_DTYPE_Q4_1> {
+template <> struct mc_qfmt<MC_DTYPE_Q4_1> {
     static constexpr int BLOCK_BYTES = 20;
     static constexpr int STAGE_BLOCKS = 32;
     static constexpr bool HAS_MIN = true;
-    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off, float (&q)[32],
-                                                  float &d, float &m) {
+    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
+                                                  float (&q)[32], float &d, float &m) {
         d = mc_load_f16(base, off);
         m = mc_load_f16(base, off + 2);
         uint32_t w[4];
@@ -128,7 +126,8 @@ __device__ __forceinline__ void mc_decode_q5(const uint32_t *base, uint32_t off,
 #pragma unroll
     for (int k = 0; k < 4; k++) {
         const uint32_t lo = (w[k] & 0x0F0F0F0Fu) | mc_spread_high_bits((high[0] >> (4 * k)) & 0xFu);
-        const uint32_t hi = ((w[k] >> 4) & 0x0F0F0F0Fu) | mc_spread_high_bits((high[0] >> (16 + 4 * k)) & 0xFu);
+        const uint32_t hi =
+            ((w[k] >> 4) & 0x0F0F0F0Fu) | mc_spread_high_bits((high[0] >> (16 + 4 * k)) & 0xFu);
 #pragma unroll
         for (int b = 0; b < 4; b++) {
             q[4 * k + b] = mc_byte_to_float(lo, b, bias);
@@ -137,24 +136,22 @@ __device__ __forceinline__ void mc_decode_q5(const uint32_t *base, uint32_t off,
     }
 }
 
-template <>
-struct mc_qfmt<MC_DTYPE_Q5_0> {
+template <> struct mc_qfmt<MC_DTYPE_Q5_0> {
     static constexpr int BLOCK_BYTES = 22;
     static constexpr int STAGE_BLOCKS = 32;
     static constexpr bool HAS_MIN = false;
-    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off, float (&q)[32],
-                                                  float &d, float &m) {
+    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
+                                                  float (&q)[32], float &d, float &m) {
         mc_decode_q5<false>(base, off, q, d, m);
     }
 };
 
-template <>
-struct mc_qfmt<MC_DTYPE_Q5_1> {
+template <> struct mc_qfmt<MC_DTYPE_Q5_1> {
     static constexpr int BLOCK_BYTES = 24;
     static constexpr int STAGE_BLOCKS = 32;
     static constexpr bool HAS_MIN = true;
-    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off, float (&q)[32],
-                                                  float &d, float &m) {
+    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
+                                                  float (&q)[32], float &d, float &m) {
         mc_decode_q5<true>(base, off, q, d, m);
     }
 };
@@ -170,7 +167,8 @@ __device__ __forceinline__ void mc_for_block(const uint8_t *row, int block, F f)
     float q[32], d, m;
     mc_qfmt<DTYPE>::decode(base, off, q, d, m);
 #pragma unroll
-    for (int i = 0; i < 32; i++) f(i, d * q[i] + m);
+    for (int i = 0; i < 32; i++)
+        f(i, d * q[i] + m);
 }
 
 #endif /* METAL_CORE_CUDA_QUANT_FORMATS_CUH */

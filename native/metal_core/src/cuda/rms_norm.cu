@@ -48,8 +48,8 @@ __global__ __launch_bounds__(kThreads) void rms_norm_kernel(rms_args a) {
         if (VEC == 4) {
             float4 v = *reinterpret_cast<const float4 *>(x + i);
             float4 w = *reinterpret_cast<const float4 *>(a.weight + i);
-            *reinterpret_cast<float4 *>(out + i) =
-                make_float4(v.x * scale * w.x, v.y * scale * w.y, v.z * scale * w.z, v.w * scale * w.w);
+            *reinterpret_cast<float4 *>(out + i) = make_float4(
+                v.x * scale * w.x, v.y * scale * w.y, v.z * scale * w.z, v.w * scale * w.w);
         } else {
             out[i] = x[i] * scale * a.weight[i];
         }
@@ -60,8 +60,7 @@ bool aligned16(const void *p, int64_t stride_elements) {
     return (reinterpret_cast<uintptr_t>(p) % 16) == 0 && (stride_elements % 4) == 0;
 }
 
-template <int TPR>
-mc_status launch(mc_cuda *self, const rms_args &a, bool vec) {
+template <int TPR> mc_status launch(mc_cuda *self, const rms_args &a, bool vec) {
     dim3 grid((a.rows + kThreads / TPR - 1) / (kThreads / TPR));
     if (vec) {
         return mc_cuda_launch(self, TPR == 32 ? "rms_norm_warp" : "rms_norm_block",

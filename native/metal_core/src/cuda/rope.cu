@@ -11,7 +11,7 @@ struct rope_args {
     float *x;
     int64_t x_stride; /* elements */
     const int32_t *positions;
-    int64_t position_stride; /* elements */
+    int64_t position_stride;   /* elements */
     const float *freq_factors; /* NULL or rope_dims / 2 values */
     int heads, head_dim, rope_dims, neox;
     float base;
@@ -51,8 +51,9 @@ mc_status mc_cuda_op_rope(mc_cuda *self, const mc_op_desc *op) {
     a.x_stride = (int64_t)(op->t[0].row_stride / 4);
     a.positions = reinterpret_cast<const int32_t *>(mc_cuda_ptr(&op->t[1]));
     a.position_stride = (int64_t)(op->t[1].row_stride / 4);
-    a.freq_factors = op->t[2].buffer != nullptr ? reinterpret_cast<const float *>(mc_cuda_ptr(&op->t[2]))
-                                                : nullptr;
+    a.freq_factors = op->t[2].buffer != nullptr
+                         ? reinterpret_cast<const float *>(mc_cuda_ptr(&op->t[2]))
+                         : nullptr;
     a.heads = op->i[0];
     a.head_dim = op->i[1];
     a.rope_dims = op->i[2];

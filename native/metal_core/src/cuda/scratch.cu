@@ -12,9 +12,9 @@ mc_status mc_cuda_scratch(mc_cuda *self, size_t bytes, void **memory) {
         return MC_OK;
     }
     if (self->capturing) {
-        return mc_set_error(MC_ERROR_INTERNAL,
-                            "CUDA graph capture: scratch of %zu bytes was not reserved before capture",
-                            bytes);
+        return mc_set_error(
+            MC_ERROR_INTERNAL,
+            "CUDA graph capture: scratch of %zu bytes was not reserved before capture", bytes);
     }
     size_t size = self->scratch_size * 2 > bytes ? self->scratch_size * 2 : bytes;
     size = (size + 255) & ~size_t(255);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -69,9 +70,9 @@ internal static class NativeLibraryLoader
 
     // The folder of MetalCore.dll when it differs from the application's (e.g. a plugin); empty
     // in a single-file application, where AppContext.BaseDirectory is the right place anyway.
-#pragma warning disable IL3000
+    // The attribute (not a #pragma) also silences the NativeAOT compiler, which reports IL3000 itself.
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty Location is handled: the candidate list skips empty directories.")]
     private static string? AssemblyDirectory() => Path.GetDirectoryName(typeof(NativeLibraryLoader).Assembly.Location);
-#pragma warning restore IL3000
 
     /// <summary>The files to try, in order, for the given application directories.</summary>
     internal static IReadOnlyList<string> CandidatePaths(IEnumerable<string?> directories)
