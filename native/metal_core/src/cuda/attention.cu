@@ -6,11 +6,11 @@
  * The number of splits is fixed at launch (so a captured graph has a fixed grid), but the keys
  * per split follow the sequence length read on the device: chunk = max(cuda.attn_chunk,
  * ceil(keys / splits)); splits past the end exit at once. Inside a block, each warp takes every
- * fourth key: lanes hold slices of the head dimension, a warp-wide reduction gives each score,
- * and each warp keeps its own running max, sum and weighted values; the four are merged through
- * shared memory. With several splits, each block writes its partial (max, sum, values) and the
- * last block to finish a (token, kv head) — counted with an atomic that it resets — merges them,
- * so the step needs no second kernel. */
+ * fourth group of four keys: lanes hold slices of the head dimension, a warp-wide reduction gives
+ * each score, and each warp keeps its own running max, sum and weighted values; the four are merged
+ * through shared memory. With several splits, each block writes its partial (max, sum, values) and
+ * the last block to finish a (token, kv head) — counted with an atomic that it resets — merges
+ * them, so the step needs no second kernel. */
 #include "cuda_internal.h"
 #include "device_common.cuh"
 
@@ -21,7 +21,8 @@ namespace {
 constexpr int kThreads = 128;
 constexpr int kWarps = kThreads / 32;
 constexpr int kGroup = 8; /* query heads per block, at most */
-constexpr int kTargetBlocksPerSm = 2;
+constexpr int kTargetBlocksPerSm = 4;
+constexpr int kKeys = 4; /* keys per warp per step */
 constexpr int kMaxSplits = 64;
 constexpr int kMaxHeadDim = 256;
 
@@ -158,30 +159,50 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
     }
     const int64_t base_row = (int64_t)sequence * a.capacity;
     const int64_t head_offset = (int64_t)kv * a.head_dim * (DT == MC_DTYPE_F32 ? 4 : 2);
-    for (int j = begin + warp; j < end; j += kWarps) {
-        float kr[E], vr[E];
-        load_slice<DT, E, CONTIG>(a.k_cache + (base_row + j) * a.k_stride + head_offset, lane,
-                                  a.head_dim, kr);
-        load_slice<DT, E, CONTIG>(a.v_cache + (base_row + j) * a.v_stride + head_offset, lane,
-                                  a.head_dim, vr);
+    /* Each warp takes kKeys consecutive keys per step, loading all their rows before using
+     * any (several loads in flight per lane), then updates its running max once per step. */
+    for (int j0 = begin + warp * kKeys; j0 < end; j0 += kWarps * kKeys) {
+        float kr[kKeys][E], vr[kKeys][E];
+#pragma unroll
+        for (int u = 0; u < kKeys; u++) {
+            const int j =
+                j0 + u < end ? j0 + u : j0; /* past the end: a harmless repeat, masked below */
+            load_slice<DT, E, CONTIG>(a.k_cache + (base_row + j) * a.k_stride + head_offset, lane,
+                                      a.head_dim, kr[u]);
+            load_slice<DT, E, CONTIG>(a.v_cache + (base_row + j) * a.v_stride + head_offset, lane,
+                                      a.head_dim, vr[u]);
+        }
 #pragma unroll
         for (int g = 0; g < kGroup; g++) {
             if (g >= heads) {
                 break;
             }
-            float s = 0.0f;
+            float s[kKeys];
+            float next = m[g];
 #pragma unroll
-            for (int e = 0; e < E; e++) {
-                s += q[g][e] * kr[e];
+            for (int u = 0; u < kKeys; u++) {
+                float dot = 0.0f;
+#pragma unroll
+                for (int e = 0; e < E; e++) {
+                    dot += q[g][e] * kr[u][e];
+                }
+                s[u] = j0 + u < end ? mc_warp_sum(dot) : -INFINITY;
+                next = fmaxf(next, s[u]);
             }
-            s = mc_warp_sum(s);
-            const float next = fmaxf(m[g], s);
-            const float correction = __expf(m[g] - next); /* 0 for the first key */
-            const float p = __expf(s - next);
-            l[g] = l[g] * correction + p;
+            const float correction = __expf(m[g] - next); /* 0 for the first keys */
+            l[g] *= correction;
 #pragma unroll
             for (int e = 0; e < E; e++) {
-                acc[g][e] = acc[g][e] * correction + p * vr[e];
+                acc[g][e] *= correction;
+            }
+#pragma unroll
+            for (int u = 0; u < kKeys; u++) {
+                const float p = __expf(s[u] - next); /* 0 for masked keys */
+                l[g] += p;
+#pragma unroll
+                for (int e = 0; e < E; e++) {
+                    acc[g][e] += p * vr[u][e];
+                }
             }
             m[g] = next;
         }

@@ -53,7 +53,7 @@ mc_status mc_cuda_default_tunables(mc_cuda_tunables *tunables) {
     tunables->pdl = MC_CUDA_HAVE_PDL;
     tunables->fuse = 1;
     tunables->gemm_min_rows = 9;
-    tunables->attn_chunk = 64;
+    tunables->attn_chunk = 16;
     const char *overrides = getenv("MC_CUDA_TUNABLES");
     if (overrides == nullptr) {
         return MC_OK;

@@ -26,13 +26,14 @@ internal static class BenchCommand
         var gen = new Option<int>("--gen") { Description = "Decoded tokens per run.", DefaultValueFactory = _ => 128 };
         var depth = new Option<int>("--depth") { Description = "Tokens already in the KV cache before the prompt.", DefaultValueFactory = _ => 0 };
         var kv = new Option<GgmlType>("--kv-type") { Description = "KV cache type: F16, BF16 or F32.", DefaultValueFactory = _ => GgmlType.F16 };
-        foreach (var option in new Option[] { model, shape, quant, backend, threads, runs, warmup, prompt, gen, depth, kv })
+        var highPriority = new Option<bool>("--high-priority") { Description = "Ask the device for its highest scheduling priority (CUDA: stream priority)." };
+        foreach (var option in new Option[] { model, shape, quant, backend, threads, runs, warmup, prompt, gen, depth, kv, highPriority })
         {
             command.Options.Add(option);
         }
         command.SetCancellableAction((parsed, _) =>
         {
-            var load = new ModelLoadOptions { Backend = parsed.GetValue(backend), Threads = parsed.GetValue(threads) };
+            var load = new ModelLoadOptions { Backend = parsed.GetValue(backend), Threads = parsed.GetValue(threads), HighPriority = parsed.GetValue(highPriority) };
             using var loaded = parsed.GetValue(shape) is { } name
                 ? LanguageModel.CreateSynthetic(name, parsed.GetValue(quant), load)
                 : parsed.GetValue(model) is { } path
