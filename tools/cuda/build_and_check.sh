@@ -34,7 +34,7 @@ fi
 export METALCORE_NATIVE_LIBRARY=$build/libmetal_core.so
 
 step "native test: every op against the CPU backend, decode step as a CUDA graph"
-"$build/mc_cuda_tests" > "$out/cuda_tests.log" 2>&1
+timeout 300 "$build/mc_cuda_tests" > "$out/cuda_tests.log" 2>&1
 status=$?
 tail -15 "$out/cuda_tests.log"
 [ $status -eq 0 ] || failures=$((failures + 1))
@@ -45,13 +45,13 @@ step "device copy bandwidth"
 step "stories260K: 256 greedy tokens from BOS on CUDA (graph replay per token)"
 model=$fixtures/stories260K.gguf
 for backend in cuda cpu; do
-  "$cli" run -m "$model" -b $backend -n 256 > "$out/golden_$backend.txt" 2> "$out/golden_$backend.err" || { cat "$out/golden_$backend.err"; failures=$((failures + 1)); }
+  timeout 120 "$cli" run -m "$model" -b $backend -n 256 > "$out/golden_$backend.txt" 2> "$out/golden_$backend.err" || { cat "$out/golden_$backend.err"; failures=$((failures + 1)); }
 done
 cat "$out/golden_cuda.err"
 step "stories260K: teacher-forced logits (prompt path: cuBLASLt products, multi-token attention)"
 ids=$(tr -s ' \n' ' ' < "$fixtures/expected_greedy_bos_256_ids.txt" | cut -d' ' -f1-255)
 for backend in cuda cpu; do
-  "$cli" logits -m "$model" -b $backend --tokens "1 $ids" --out "$out/logits_$backend.npy" 2>> "$out/golden_$backend.err" || failures=$((failures + 1))
+  timeout 120 "$cli" logits -m "$model" -b $backend --tokens "1 $ids" --out "$out/logits_$backend.npy" 2>> "$out/golden_$backend.err" || failures=$((failures + 1))
 done
 python3 "$root/tools/cuda/check_golden.py" "$fixtures" "$out" || failures=$((failures + 1))
 
