@@ -75,6 +75,9 @@ endif()
 target_link_libraries(metal_core_cuda PRIVATE CUDA::cudart CUDA::cublasLt)
 
 target_sources(metal_core PRIVATE $<TARGET_OBJECTS:metal_core_cuda>)
+# metal_core was created before CUDA was enabled: it now links CUDA objects, so it needs the
+# property too (policy CMP0104).
+set_target_properties(metal_core PROPERTIES CUDA_ARCHITECTURES "${CMAKE_CUDA_ARCHITECTURES}")
 target_compile_definitions(metal_core PRIVATE MC_HAVE_CUDA=1)
 target_link_libraries(metal_core PRIVATE CUDA::cudart CUDA::cublasLt)
 
