@@ -71,7 +71,11 @@ static void compare(const char *what, both *b, const double *tol, double scalar)
         }
         worst = d > worst ? d : worst;
     }
-    test_check(reported == 0, "%s: %d of %zu elements differ", what, reported, n);
+    test_check(reported == 0, "%s: %d of %zu elements differ (largest %.3g)", what, reported, n,
+               worst);
+    if (getenv("MC_TEST_VERBOSE") != NULL) {
+        printf("%s: largest difference %.3g\n", what, worst);
+    }
     free(x);
     free(y);
 }
