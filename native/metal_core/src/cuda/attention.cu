@@ -240,7 +240,7 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
             sum += s_sum[w][g] * f;
             value += s_acc[w][g][d] * f;
         }
-        if (a.splits == 1) {
+        if (active == 1) { /* one split holds every key: no merge */
             a.out[token * a.out_stride + (int64_t)(first_head + g) * a.head_dim + d] = value / sum;
         } else {
             float *p = a.partial +
@@ -252,7 +252,7 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
             }
         }
     }
-    if (a.splits == 1) {
+    if (active == 1) {
         return;
     }
 

@@ -12,6 +12,7 @@
  * path (mc_context without a graph) is never fused. cuda.fuse = 0 turns this off. */
 #include "cuda_internal.h"
 #include "device_common.cuh"
+#include "rope_math.cuh"
 
 #include <cmath>
 #include <cstring>
@@ -111,7 +112,7 @@ struct prepare_args {
     float *q, *k;
     const float *v;
     int q_heads, k_heads, head_dim, rope_dims, neox;
-    float base;
+    mc_rope_frequencies frequencies;
     const float *freq_factors;
     const float *q_norm, *k_norm; /* nullptr: no norm */
     float q_eps, k_eps;
@@ -135,11 +136,18 @@ __device__ __forceinline__ void store_cache(uint8_t *row, int dtype, int i, floa
 /* A warp per q head, a warp per k head, and one warp that copies v into its cache. */
 __global__ __launch_bounds__(kWarps * 32) void prepare_kernel(prepare_args a) {
     __shared__ float buffer[kWarps][kMaxHeadDim];
+    __shared__ float sines[kMaxHeadDim / 2], cosines[kMaxHeadDim / 2];
     mc_pdl_launch_dependents();
     mc_pdl_wait();
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int head = blockIdx.x * kWarps + warp;
     const int position = a.positions[0];
+    const int half = a.rope_dims / 2;
+    /* The rotation of each pair, once per block. */
+    for (int i = threadIdx.x; i < half; i += blockDim.x) {
+        mc_rope_sincos(a.frequencies, a.freq_factors, position, i, &sines[i], &cosines[i]);
+    }
+    __syncthreads();
     const int sequence = a.seq_ids != nullptr ? a.seq_ids[0] : 0;
     const bool cached =
         position >= 0 && position < a.capacity && sequence >= 0 && sequence < a.sequences;
@@ -172,7 +180,7 @@ __global__ __launch_bounds__(kWarps * 32) void prepare_kernel(prepare_args a) {
     }
     if (norm != nullptr) {
         sum = mc_warp_sum(sum);
-        const float scale = rsqrtf(sum / (float)a.head_dim + (is_q ? a.q_eps : a.k_eps));
+        const float scale = 1.0f / sqrtf(sum / (float)a.head_dim + (is_q ? a.q_eps : a.k_eps));
         for (int i = lane; i < a.head_dim; i += 32) {
             buf[i] = buf[i] * scale * norm[i];
         }
@@ -180,17 +188,11 @@ __global__ __launch_bounds__(kWarps * 32) void prepare_kernel(prepare_args a) {
     __syncwarp();
     uint8_t *cache = !is_q && cached ? a.k_cache + cache_row * a.k_cache_stride : nullptr;
     const int column = h * a.head_dim;
-    const int half = a.rope_dims / 2;
     for (int i = lane; i < half; i += 32) {
-        double angle = (double)position * pow((double)a.base, -2.0 * i / a.rope_dims);
-        if (a.freq_factors != nullptr) {
-            angle /= (double)a.freq_factors[i];
-        }
-        double s, c;
-        sincos(angle, &s, &c);
+        const float c = cosines[i], s = sines[i];
         const int first = a.neox ? i : 2 * i, second = a.neox ? i + half : 2 * i + 1;
         const float x0 = buf[first], x1 = buf[second];
-        const float y0 = x0 * (float)c - x1 * (float)s, y1 = x0 * (float)s + x1 * (float)c;
+        const float y0 = x0 * c - x1 * s, y1 = x0 * s + x1 * c;
         x[first] = y0;
         x[second] = y1;
         if (cache != nullptr) {
@@ -218,7 +220,7 @@ mc_status run_prepare(mc_cuda *self, const mc_op_desc *ops, int32_t covered) {
     a.head_dim = rq.i[1];
     a.rope_dims = rq.i[2];
     a.neox = rq.i[3] == MC_ROPE_NEOX;
-    a.base = rq.f[0];
+    mc_rope_fill(&a.frequencies, rq.f[0], a.rope_dims);
     a.freq_factors =
         present(rq.t[2]) ? reinterpret_cast<const float *>(mc_cuda_ptr(&rq.t[2])) : nullptr;
     if (norms == 2) {

@@ -2,9 +2,9 @@
  *
  * The three matmul kinds become one "virtual" weight matrix whose rows map to up to three
  * weights: Q/K/V stacked, or gate and up as pairs (virtual rows 2f and 2f + 1 are gate row f and
- * up row f, so one warp holds both and applies the SwiGLU in its epilogue). Each warp computes
- * MC_MV_ROWS_PER_WARP virtual rows for up to MT activation rows, so a weight row is read once
- * for all activation rows.
+ * up row f, so one block holds both and applies the SwiGLU in its epilogue). A block computes
+ * mc_mv_shape<MT>::ROWS virtual rows for up to MT activation rows (a weight row is read once for
+ * all of them); its warps split K and their sums meet in shared memory.
  *
  * An optional RMS norm of the activations is fused in front (graph fusion: rms_norm followed by
  * the matmul that reads its output): every block normalizes x itself, and block 0 also writes
@@ -20,8 +20,11 @@
 #define MC_MATVEC_MAX_ROWS 8
 #define MC_MV_THREADS 256
 #define MC_MV_WARPS (MC_MV_THREADS / 32)
-#define MC_MV_ROWS_PER_WARP 2
-#define MC_MV_ROWS_PER_BLOCK (MC_MV_WARPS * MC_MV_ROWS_PER_WARP)
+
+/* Weight rows per block: every warp of the block works on all of them, each warp on its own
+ * steps along K, so a block keeps 8 rows x 2 steps per warp in flight (more for more activation
+ * rows would cost registers: 4 rows from 4 activation rows on). */
+template <int MT> struct mc_mv_shape { static constexpr int ROWS = MT <= 2 ? 8 : 4; };
 
 struct mc_mv_segment {
     const uint8_t *w;
@@ -86,39 +89,43 @@ __device__ __forceinline__ void mc_mv_store(const mc_mv_args &a, int v, int r, f
     }
 }
 
-/* The epilogue of a warp: reduces each lane's partial sums over the warp and stores the rows
- * (lane 0). acc[j][r]: virtual row first + j, activation row r. */
-template <int MT>
-__device__ __forceinline__ void mc_mv_finish(const mc_mv_args &a, int first,
-                                             float (&acc)[MC_MV_ROWS_PER_WARP][MT], int lane) {
+/* The epilogue of a block: each warp's partial sums (acc[j][r]: virtual row first + j, activation
+ * row r) are reduced over the warp, then over the warps through `shared` (MC_MV_WARPS * ROWS *
+ * MT floats), and the first threads store the rows. */
+template <int MT, int ROWS>
+__device__ __forceinline__ void mc_mv_finish(const mc_mv_args &a, int first, float (&acc)[ROWS][MT],
+                                             float *shared) {
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 #pragma unroll
-    for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
+    for (int j = 0; j < ROWS; j++) {
 #pragma unroll
         for (int r = 0; r < MT; r++) {
-            acc[j][r] = mc_warp_sum(acc[j][r]);
+            const float v = mc_warp_sum(acc[j][r]);
+            if (lane == 0) {
+                shared[(warp * ROWS + j) * MT + r] = v;
+            }
         }
     }
-    if (lane != 0) {
+    __syncthreads();
+    const int t = threadIdx.x;
+    const int j = t / MT, r = t % MT;
+    if (t >= ROWS * MT || r >= a.m || first + j >= a.total_rows) {
         return;
     }
-#pragma unroll
-    for (int r = 0; r < MT; r++) {
-        if (r >= a.m) {
-            break;
+    float total = 0.0f;
+    for (int w = 0; w < MC_MV_WARPS; w++) {
+        total += shared[(w * ROWS + j) * MT + r];
+    }
+    if (!a.gate_up) {
+        mc_mv_store(a, first + j, r, total);
+        return;
+    }
+    if (j % 2 == 0) { /* the gate; its up is the next virtual row */
+        float up = 0.0f;
+        for (int w = 0; w < MC_MV_WARPS; w++) {
+            up += shared[(w * ROWS + j + 1) * MT + r];
         }
-        if (a.gate_up) {
-            if (first < a.total_rows) {
-                const int f = first >> 1;
-                a.seg[0].out[r * a.seg[0].out_stride + f] = mc_silu(acc[0][r]) * acc[1][r];
-            }
-            continue;
-        }
-#pragma unroll
-        for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
-            if (first + j < a.total_rows) {
-                mc_mv_store(a, first + j, r, acc[j][r]);
-            }
-        }
+        a.seg[0].out[r * a.seg[0].out_stride + ((first + j) >> 1)] = mc_silu(total) * up;
     }
 }
 
@@ -149,7 +156,7 @@ __device__ __forceinline__ float mc_mv_norm_scale(const mc_mv_args &a, int r, fl
         sum += x[i] * x[i];
     }
     sum = mc_block_sum<MC_MV_THREADS>(sum, shared);
-    return rsqrtf(sum / (float)a.k + a.norm_eps);
+    return 1.0f / sqrtf(sum / (float)a.k + a.norm_eps); /* the CPU backend's formula */
 }
 
 /* Element i of activation row r as the matvec sees it (normalized when fused). */

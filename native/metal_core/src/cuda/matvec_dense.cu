@@ -3,7 +3,8 @@
  * The activation rows (RMS-normalized when fused) are staged once per block in shared memory.
  * Where every weight row starts on a 16-byte boundary and is a whole number of 16-byte chunks,
  * each lane reads 16 bytes per step (8 half or bfloat values, 4 floats) and a warp reads 512
- * consecutive bytes; four steps of two rows are loaded before any is used. Other layouts take the
+ * consecutive bytes of a row; a block owns 8 rows and its warps split K, each loading two steps
+ * of every row (8 KB per warp) before using any. Other layouts take the
  * element-by-element loop (same results, slower). */
 #include "matvec.cuh"
 
@@ -59,23 +60,24 @@ template <> struct dense<MC_DTYPE_BF16> {
 template <int DTYPE, int MT, bool VEC>
 __global__ __launch_bounds__(MC_MV_THREADS) void matvec_dense_kernel(mc_mv_args a) {
     using D = dense<DTYPE>;
+    constexpr int ROWS = mc_mv_shape<MT>::ROWS;
     constexpr int PER_CHUNK = 16 / D::SIZE; /* values in 16 bytes */
-    constexpr int UNROLL = 4;
+    constexpr int UNROLL = 2;
     extern __shared__ __align__(16) uint8_t smem[];
-    __shared__ float reduce[MC_MV_WARPS];
+    __shared__ float reduce[MC_MV_WARPS * ROWS * MT];
     float *xs = reinterpret_cast<float *>(smem);
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const int first = (blockIdx.x * MC_MV_WARPS + warp) * MC_MV_ROWS_PER_WARP;
-    const uint8_t *rows[MC_MV_ROWS_PER_WARP];
+    const int first = blockIdx.x * ROWS;
+    const uint8_t *rows[ROWS];
 #pragma unroll
-    for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
+    for (int j = 0; j < ROWS; j++) {
         rows[j] = mc_mv_row(a, first + j);
     }
     mc_pdl_launch_dependents();
 #pragma unroll
-    for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
-        if (lane == j && rows[j] != nullptr) {
+    for (int j = 0; j < ROWS; j++) {
+        if (lane == 0 && warp == j && rows[j] != nullptr) {
             mc_prefetch_l2(rows[j], (uint32_t)a.k * D::SIZE);
         }
     }
@@ -89,23 +91,25 @@ __global__ __launch_bounds__(MC_MV_THREADS) void matvec_dense_kernel(mc_mv_args 
     }
     __syncthreads();
 
-    float acc[MC_MV_ROWS_PER_WARP][MT];
+    float acc[ROWS][MT];
 #pragma unroll
-    for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
+    for (int j = 0; j < ROWS; j++) {
 #pragma unroll
         for (int r = 0; r < MT; r++) {
             acc[j][r] = 0.0f;
         }
     }
     if (VEC) {
+        /* A step is 32 chunks of 16 bytes of every row; warp w takes steps w, w + 8, ... */
         const int chunks = a.k / PER_CHUNK;
-        for (int c0 = 0; c0 < chunks; c0 += 32 * UNROLL) {
-            uint4 raw[UNROLL][MC_MV_ROWS_PER_WARP];
+        const int steps = (chunks + 31) / 32;
+        for (int s0 = warp; s0 < steps; s0 += MC_MV_WARPS * UNROLL) {
+            uint4 raw[UNROLL][ROWS];
 #pragma unroll
             for (int u = 0; u < UNROLL; u++) {
-                const int c = c0 + u * 32 + lane;
+                const int c = (s0 + u * MC_MV_WARPS) * 32 + lane;
 #pragma unroll
-                for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
+                for (int j = 0; j < ROWS; j++) {
                     raw[u][j] = c < chunks && rows[j] != nullptr
                                     ? __ldg(reinterpret_cast<const uint4 *>(rows[j]) + c)
                                     : make_uint4(0, 0, 0, 0);
@@ -113,49 +117,47 @@ __global__ __launch_bounds__(MC_MV_THREADS) void matvec_dense_kernel(mc_mv_args 
             }
 #pragma unroll
             for (int u = 0; u < UNROLL; u++) {
-                const int c = c0 + u * 32 + lane;
+                const int c = (s0 + u * MC_MV_WARPS) * 32 + lane;
                 if (c >= chunks) {
                     continue;
                 }
-                float w[MC_MV_ROWS_PER_WARP][PER_CHUNK];
-#pragma unroll
-                for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
-                    D::unpack(raw[u][j], w[j]);
-                }
 #pragma unroll
                 for (int r = 0; r < MT; r++) {
-                    const float4 *x =
-                        reinterpret_cast<const float4 *>(xs + r * a.k + c * PER_CHUNK);
+                    float x[PER_CHUNK];
 #pragma unroll
                     for (int v = 0; v < PER_CHUNK / 4; v++) {
-                        const float4 xv = x[v];
+                        const float4 xv =
+                            reinterpret_cast<const float4 *>(xs + r * a.k + c * PER_CHUNK)[v];
+                        x[4 * v] = xv.x;
+                        x[4 * v + 1] = xv.y;
+                        x[4 * v + 2] = xv.z;
+                        x[4 * v + 3] = xv.w;
+                    }
 #pragma unroll
-                        for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
-                            acc[j][r] += w[j][4 * v] * xv.x + w[j][4 * v + 1] * xv.y +
-                                         w[j][4 * v + 2] * xv.z + w[j][4 * v + 3] * xv.w;
+                    for (int j = 0; j < ROWS; j++) {
+                        float w[PER_CHUNK];
+                        D::unpack(raw[u][j], w);
+#pragma unroll
+                        for (int e = 0; e < PER_CHUNK; e++) {
+                            acc[j][r] += w[e] * x[e];
                         }
                     }
                 }
             }
         }
     } else {
-        for (int i = lane; i < a.k; i += 32) {
-            float w[MC_MV_ROWS_PER_WARP];
+        for (int i = threadIdx.x; i < a.k; i += MC_MV_THREADS) {
 #pragma unroll
-            for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
-                w[j] = rows[j] != nullptr ? D::at(rows[j], i) : 0.0f;
-            }
+            for (int j = 0; j < ROWS; j++) {
+                const float w = rows[j] != nullptr ? D::at(rows[j], i) : 0.0f;
 #pragma unroll
-            for (int r = 0; r < MT; r++) {
-                const float x = xs[r * a.k + i];
-#pragma unroll
-                for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
-                    acc[j][r] += w[j] * x;
+                for (int r = 0; r < MT; r++) {
+                    acc[j][r] += w * xs[r * a.k + i];
                 }
             }
         }
     }
-    mc_mv_finish<MT>(a, first, acc, lane);
+    mc_mv_finish<MT, ROWS>(a, first, acc, reduce);
 }
 
 /* Whether every weight row of the launch starts on a 16-byte boundary and is whole chunks. */
@@ -178,7 +180,8 @@ template <int DTYPE, int MT, bool VEC> mc_status launch(mc_cuda *self, const mc_
         MC_CUDA_TRY(
             cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
     }
-    const dim3 grid((a.total_rows + MC_MV_ROWS_PER_BLOCK - 1) / MC_MV_ROWS_PER_BLOCK);
+    constexpr int ROWS = mc_mv_shape<MT>::ROWS;
+    const dim3 grid((a.total_rows + ROWS - 1) / ROWS);
     return mc_cuda_launch(self, VEC ? "matvec_dense" : "matvec_dense_unaligned", kernel, grid,
                           dim3(MC_MV_THREADS), smem, a);
 }

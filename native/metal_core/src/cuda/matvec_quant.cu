@@ -10,9 +10,11 @@
  * Weights are read straight from global memory: a lane owns 8 bytes of a block's quants (4
  * lanes per Q8_0 block, 2 per Q4/Q5 block), so a warp reads 8 or 16 consecutive blocks per step
  * and the loads coalesce. Blocks are only 2-byte aligned, so a lane reads the three aligned
- * words around its 8 bytes and funnel-shifts them into place. Two steps of two rows are loaded
- * before any is used, which keeps ~1 KB per warp in flight. Before waiting for the previous
- * kernel, lane 0 of each warp asks the L2 to prefetch its rows (Hopper bulk prefetch). */
+ * words around its 8 bytes and funnel-shifts them into place. A block owns 8 rows (4 from 4
+ * activation rows on) and its warps split K: each warp loads two steps of every row before
+ * using any (~4 KB per warp in flight for Q8_0), and the warps' sums meet in shared memory.
+ * Before waiting for the previous kernel, the block asks the L2 to prefetch its rows (Hopper
+ * bulk prefetch). */
 #include "matvec.cuh"
 
 namespace {
@@ -129,8 +131,8 @@ __device__ __forceinline__ void quantize_row(const mc_mv_args &a, int r, int8_t 
         const float amax = mc_warp_max(fabsf(v));
         const float d = amax / 127.0f;
         const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
-        const float scaled = v * inverse;
-        const int q = (int)(scaled + (scaled >= 0.0f ? 0.5f : -0.5f));
+        const float scaled = __fmul_rn(v, inverse); /* no fused multiply-add: round like the CPU */
+        const int q = (int)__fadd_rn(scaled, scaled >= 0.0f ? 0.5f : -0.5f);
         xq[blk * 32 + lane] = (int8_t)q;
         if (MIN) {
             const int sum = __reduce_add_sync(0xffffffffu, q);
@@ -147,26 +149,27 @@ __device__ __forceinline__ void quantize_row(const mc_mv_args &a, int r, int8_t 
 template <int DTYPE, int MT>
 __global__ __launch_bounds__(MC_MV_THREADS) void matvec_quant_kernel(mc_mv_args a) {
     using F = fmt<DTYPE>;
+    constexpr int ROWS = mc_mv_shape<MT>::ROWS;
     constexpr int STEP = 32 / F::LANES; /* blocks a warp covers per step */
     constexpr int UNROLL = 2;
     extern __shared__ __align__(16) uint8_t smem[];
-    __shared__ float reduce[MC_MV_WARPS];
+    __shared__ float reduce[MC_MV_WARPS * ROWS * MT];
     const int blocks = a.k / 32;
     int8_t *xq = reinterpret_cast<int8_t *>(smem);
     float *xd = reinterpret_cast<float *>(smem + MT * a.k);
     float *xs = xd + MT * blocks;
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const int first = (blockIdx.x * MC_MV_WARPS + warp) * MC_MV_ROWS_PER_WARP;
-    const uint8_t *rows[MC_MV_ROWS_PER_WARP];
+    const int first = blockIdx.x * ROWS;
+    const uint8_t *rows[ROWS];
 #pragma unroll
-    for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
+    for (int j = 0; j < ROWS; j++) {
         rows[j] = mc_mv_row(a, first + j);
     }
     mc_pdl_launch_dependents();
 #pragma unroll
-    for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
-        if (lane == j && rows[j] != nullptr) {
+    for (int j = 0; j < ROWS; j++) {
+        if (lane == 0 && warp == j && rows[j] != nullptr) {
             mc_prefetch_l2(rows[j], (uint32_t)blocks * F::BLOCK);
         }
     }
@@ -177,9 +180,9 @@ __global__ __launch_bounds__(MC_MV_THREADS) void matvec_quant_kernel(mc_mv_args 
     }
     __syncthreads();
 
-    float acc[MC_MV_ROWS_PER_WARP][MT];
+    float acc[ROWS][MT];
 #pragma unroll
-    for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
+    for (int j = 0; j < ROWS; j++) {
 #pragma unroll
         for (int r = 0; r < MT; r++) {
             acc[j][r] = 0.0f;
@@ -187,13 +190,15 @@ __global__ __launch_bounds__(MC_MV_THREADS) void matvec_quant_kernel(mc_mv_args 
     }
     const int sub = lane % F::LANES;
     const int lane_block = lane / F::LANES;
-    for (int b0 = 0; b0 < blocks; b0 += STEP * UNROLL) {
-        raw_block raw[UNROLL][MC_MV_ROWS_PER_WARP];
+    const int steps = (blocks + STEP - 1) / STEP;
+    /* Warp w takes steps w, w + 8, ...; two of them loaded before either is used. */
+    for (int s0 = warp; s0 < steps; s0 += MC_MV_WARPS * UNROLL) {
+        raw_block raw[UNROLL][ROWS];
 #pragma unroll
         for (int u = 0; u < UNROLL; u++) {
-            const int blk = b0 + u * STEP + lane_block;
+            const int blk = (s0 + u * MC_MV_WARPS) * STEP + lane_block;
 #pragma unroll
-            for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
+            for (int j = 0; j < ROWS; j++) {
                 if (blk < blocks && rows[j] != nullptr) {
                     raw[u][j] = load_block<DTYPE>(rows[j] + (int64_t)blk * F::BLOCK, sub);
                 } else {
@@ -203,7 +208,7 @@ __global__ __launch_bounds__(MC_MV_THREADS) void matvec_quant_kernel(mc_mv_args 
         }
 #pragma unroll
         for (int u = 0; u < UNROLL; u++) {
-            const int blk = b0 + u * STEP + lane_block;
+            const int blk = (s0 + u * MC_MV_WARPS) * STEP + lane_block;
             if (blk >= blocks) {
                 continue;
             }
@@ -213,7 +218,7 @@ __global__ __launch_bounds__(MC_MV_THREADS) void matvec_quant_kernel(mc_mv_args 
                 const float dx = xd[r * blocks + blk];
                 const float sx = F::MIN && sub == 0 ? xs[r * blocks + blk] : 0.0f;
 #pragma unroll
-                for (int j = 0; j < MC_MV_ROWS_PER_WARP; j++) {
+                for (int j = 0; j < ROWS; j++) {
                     const int dot = block_dot<DTYPE>(raw[u][j], sub, x);
                     acc[j][r] += raw[u][j].d * dx * (float)dot;
                     if (F::MIN) {
@@ -223,7 +228,8 @@ __global__ __launch_bounds__(MC_MV_THREADS) void matvec_quant_kernel(mc_mv_args 
             }
         }
     }
-    mc_mv_finish<MT>(a, first, acc, lane);
+    /* `reduce` is free again (the norm's reduction is over): the warps' sums meet there. */
+    mc_mv_finish<MT, ROWS>(a, first, acc, reduce);
 }
 
 template <int DTYPE, int MT> mc_status launch(mc_cuda *self, const mc_mv_args &a) {
@@ -233,7 +239,8 @@ template <int DTYPE, int MT> mc_status launch(mc_cuda *self, const mc_mv_args &a
         MC_CUDA_TRY(
             cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
     }
-    const dim3 grid((a.total_rows + MC_MV_ROWS_PER_BLOCK - 1) / MC_MV_ROWS_PER_BLOCK);
+    constexpr int ROWS = mc_mv_shape<MT>::ROWS;
+    const dim3 grid((a.total_rows + ROWS - 1) / ROWS);
     return mc_cuda_launch(self, "matvec_quant", kernel, grid, dim3(MC_MV_THREADS), smem, a);
 }
 

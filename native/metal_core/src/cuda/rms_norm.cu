@@ -42,7 +42,7 @@ __global__ __launch_bounds__(kThreads) void rms_norm_kernel(rms_args a) {
     if (!active) {
         return;
     }
-    const float scale = rsqrtf(sum / (float)a.d + a.eps);
+    const float scale = 1.0f / sqrtf(sum / (float)a.d + a.eps); /* the CPU backend's formula */
     float *out = a.out + row * a.out_stride;
     for (int i = lane * VEC; i < a.d; i += TPR * VEC) {
         if (VEC == 4) {

@@ -1,9 +1,8 @@
 /* rope.cu — rotary position embedding in place. One block per token; each thread owns rotation
- * pairs and applies its angle to every head. Angles are computed in double precision, like the
- * CPU reference: at long contexts pos * theta reaches ~1e5 radians, where a float angle is off
- * by ~0.01 radians. The cost is a few double sincos per pair per token, not per head. */
+ * pairs and applies its angle (rope_math.cuh: computed like the CPU backend's) to every head. */
 #include "cuda_internal.h"
 #include "device_common.cuh"
+#include "rope_math.cuh"
 
 namespace {
 
@@ -14,7 +13,7 @@ struct rope_args {
     int64_t position_stride;   /* elements */
     const float *freq_factors; /* NULL or rope_dims / 2 values */
     int heads, head_dim, rope_dims, neox;
-    float base;
+    mc_rope_frequencies frequencies;
 };
 
 __global__ __launch_bounds__(128) void rope_kernel(rope_args a) {
@@ -22,16 +21,11 @@ __global__ __launch_bounds__(128) void rope_kernel(rope_args a) {
     mc_pdl_wait();
     const int token = blockIdx.x;
     const int half = a.rope_dims / 2;
-    const double position = (double)a.positions[token * a.position_stride];
+    const int position = a.positions[token * a.position_stride];
     float *row = a.x + token * a.x_stride;
     for (int i = threadIdx.x; i < half; i += blockDim.x) {
-        double angle = position * pow((double)a.base, -2.0 * i / a.rope_dims);
-        if (a.freq_factors != nullptr) {
-            angle /= (double)a.freq_factors[i];
-        }
-        double s, c;
-        sincos(angle, &s, &c);
-        const float sine = (float)s, cosine = (float)c;
+        float sine, cosine;
+        mc_rope_sincos(a.frequencies, a.freq_factors, position, i, &sine, &cosine);
         const int first = a.neox ? i : 2 * i;
         const int second = a.neox ? i + half : 2 * i + 1;
         for (int h = 0; h < a.heads; h++) {
@@ -58,7 +52,12 @@ mc_status mc_cuda_op_rope(mc_cuda *self, const mc_op_desc *op) {
     a.head_dim = op->i[1];
     a.rope_dims = op->i[2];
     a.neox = op->i[3] == MC_ROPE_NEOX;
-    a.base = op->f[0];
+    if (a.rope_dims / 2 > MC_ROPE_MAX_PAIRS) {
+        return mc_set_error(MC_ERROR_UNSUPPORTED,
+                            "mc_op_rope: rope_dims %d is more than the CUDA kernel's %d",
+                            a.rope_dims, 2 * MC_ROPE_MAX_PAIRS);
+    }
+    mc_rope_fill(&a.frequencies, op->f[0], a.rope_dims);
     int threads = a.rope_dims / 2 >= 128 ? 128 : ((a.rope_dims / 2 + 31) / 32) * 32;
     return mc_cuda_launch(self, "rope", rope_kernel, dim3(op->t[0].rows), dim3(threads), 0, a);
 }
