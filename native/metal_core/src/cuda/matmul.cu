@@ -67,9 +67,21 @@ size_t matvec_smem(int32_t dtype, int mt, int k) {
     return quantized(dtype) ? mc_cuda_matvec_quant_smem(mt, k) : mc_cuda_matvec_dense_smem(mt, k);
 }
 
+bool aligned16(const void *p) {
+    return reinterpret_cast<uintptr_t>(p) % 16 == 0;
+}
+
 /* Runs the matvec over all rows of `a`, at most 8 (and what shared memory allows) at a time. */
 mc_status run_matvec(mc_cuda *self, int32_t dtype, mc_mv_args a) {
     const int rows = a.m;
+    if (a.k > MC_MV_MAX_K) {
+        return mc_set_error(MC_ERROR_UNSUPPORTED,
+                            "matmul: K = %d is longer than the CUDA matvec kernels' %d", a.k,
+                            MC_MV_MAX_K);
+    }
+    a.x_vec = aligned16(a.x) && a.x_stride % 4 == 0 && a.k % 4 == 0 &&
+              (a.norm_weight == nullptr || aligned16(a.norm_weight)) &&
+              (a.norm_out == nullptr || (aligned16(a.norm_out) && a.norm_out_stride % 4 == 0));
     int limit = MC_MATVEC_MAX_ROWS;
     while (limit > 1 && matvec_smem(dtype, limit, a.k) > kMatvecSmemLimit) {
         limit /= 2;
@@ -103,6 +115,17 @@ mc_status run_matvec(mc_cuda *self, int32_t dtype, mc_mv_args a) {
 }
 
 } // namespace
+
+int mc_cuda_matvec_resident_blocks(mc_cuda *self, const void *kernel, size_t smem) {
+    int per_sm = 0;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, MC_MV_THREADS, smem) !=
+            cudaSuccess ||
+        per_sm < 1) {
+        cudaGetLastError();
+        per_sm = 1;
+    }
+    return per_sm * self->sm_count;
+}
 
 mc_status mc_cuda_op_matmul_fused_norm(mc_cuda *self, const mc_op_desc *norm,
                                        const mc_op_desc *op) {

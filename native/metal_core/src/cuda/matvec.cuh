@@ -49,6 +49,7 @@ struct mc_mv_args {
     float norm_eps;
     float *norm_out; /* where block 0 writes the normalized rows (nullptr: nowhere) */
     int64_t norm_out_stride;
+    int x_vec; /* x, norm weight and norm_out rows 16-byte aligned and k % 4 == 0: float4 access */
 };
 
 /* The weight row behind virtual row v, or nullptr past the end. */
@@ -144,32 +145,90 @@ __device__ __forceinline__ void mc_prefetch_l2(const void *p, uint32_t bytes) {
 #endif
 }
 
-/* The RMS-norm scale of activation row r (sum of squares over the block), or 1 without norm.
- * All threads of the block call it. */
-__device__ __forceinline__ float mc_mv_norm_scale(const mc_mv_args &a, int r, float *shared) {
+/* Activation rows up to this long (the largest shared-memory staging of the dense kernels). */
+#define MC_MV_MAX_K 16384
+
+__device__ __forceinline__ float4 mc_mv_load4(const float *p, int c, int k, bool vec) {
+    if (vec) { /* k % 4 == 0 and 16-byte aligned rows */
+        return 4 * c < k ? reinterpret_cast<const float4 *>(p)[c] : make_float4(0, 0, 0, 0);
+    }
+    const int e = 4 * c;
+    return make_float4(e < k ? p[e] : 0.0f, e + 1 < k ? p[e + 1] : 0.0f,
+                       e + 2 < k ? p[e + 2] : 0.0f, e + 3 < k ? p[e + 3] : 0.0f);
+}
+
+__device__ __forceinline__ void mc_mv_store4(float *p, int c, int k, bool vec, float4 v) {
+    if (vec) {
+        if (4 * c < k) {
+            reinterpret_cast<float4 *>(p)[c] = v;
+        }
+        return;
+    }
+    const int e = 4 * c;
+    const float values[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        if (e + i < k) {
+            p[e + i] = values[i];
+        }
+    }
+}
+
+/* The RMS-norm scale of activation row r (1 without the fused norm; the CPU backend's formula),
+ * four 16-byte loads of each thread in flight at a time. All threads of the block call it;
+ * `shared` holds MC_MV_WARPS floats. */
+__device__ __forceinline__ float mc_mv_row_scale(const mc_mv_args &a, int r, float *shared) {
     if (a.norm_weight == nullptr) {
         return 1.0f;
     }
     const float *x = a.x + r * a.x_stride;
+    const int rounds = (a.k + 4 * MC_MV_THREADS - 1) / (4 * MC_MV_THREADS);
     float sum = 0.0f;
-    for (int i = threadIdx.x; i < a.k; i += MC_MV_THREADS) {
-        sum += x[i] * x[i];
-    }
-    sum = mc_block_sum<MC_MV_THREADS>(sum, shared);
-    return 1.0f / sqrtf(sum / (float)a.k + a.norm_eps); /* the CPU backend's formula */
-}
-
-/* Element i of activation row r as the matvec sees it (normalized when fused). */
-__device__ __forceinline__ float mc_mv_input(const mc_mv_args &a, int r, int i, float scale) {
-    float v = a.x[r * a.x_stride + i];
-    if (a.norm_weight != nullptr) {
-        v = v * scale * a.norm_weight[i];
-        if (blockIdx.x == 0 && a.norm_out != nullptr) {
-            a.norm_out[r * a.norm_out_stride + i] = v;
+    for (int i0 = 0; i0 < rounds; i0 += 4) {
+        float4 v[4];
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            v[i] = mc_mv_load4(x, threadIdx.x + MC_MV_THREADS * (i0 + i), a.k, a.x_vec);
+        }
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            sum += v[i].x * v[i].x + v[i].y * v[i].y + v[i].z * v[i].z + v[i].w * v[i].w;
         }
     }
-    return v;
+    sum = mc_block_sum<MC_MV_THREADS>(sum, shared);
+    return 1.0f / sqrtf(sum / (float)a.k + a.norm_eps);
 }
+
+/* Four chunks of activation row r as the matvec sees them (normalized with `scale` when fused):
+ * thread t gets elements 4c..4c+3 of the chunks c = t + 256 (i0 + i), zero past k, every load
+ * issued before any is used. Block 0 also writes the normalized values where the rms_norm op
+ * would have. */
+__device__ __forceinline__ void mc_mv_load_chunks(const mc_mv_args &a, int r, int i0, float scale,
+                                                  float4 (&v)[4]) {
+    const float *x = a.x + r * a.x_stride;
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        v[i] = mc_mv_load4(x, threadIdx.x + MC_MV_THREADS * (i0 + i), a.k, a.x_vec);
+    }
+    if (a.norm_weight == nullptr) {
+        return;
+    }
+    const bool write = blockIdx.x == 0 && a.norm_out != nullptr;
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const int c = threadIdx.x + MC_MV_THREADS * (i0 + i);
+        const float4 w = mc_mv_load4(a.norm_weight, c, a.k, a.x_vec);
+        v[i] = make_float4(v[i].x * scale * w.x, v[i].y * scale * w.y, v[i].z * scale * w.z,
+                           v[i].w * scale * w.w);
+        if (write) {
+            mc_mv_store4(a.norm_out + r * a.norm_out_stride, c, a.k, a.x_vec, v[i]);
+        }
+    }
+}
+
+/* How many blocks of a matvec kernel run at once on the device (for a grid that loops over the
+ * row groups instead of one block per group: the activations are prepared once per block). */
+int mc_cuda_matvec_resident_blocks(mc_cuda *self, const void *kernel, size_t smem);
 
 /* Launchers for `mt` = 1, 2, 4 or 8 activation rows. Quantized weights: activations quantized
  * to 8 bits per block of 32 (like the CPU backend) and integer dot products; float weights:

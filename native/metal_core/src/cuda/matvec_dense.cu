@@ -3,8 +3,9 @@
  * The activation rows (RMS-normalized when fused) are staged once per block in shared memory.
  * Where every weight row starts on a 16-byte boundary and is a whole number of 16-byte chunks,
  * each lane reads 16 bytes per step (8 half or bfloat values, 4 floats) and a warp reads 512
- * consecutive bytes of a row; a block owns 8 rows and its warps split K, each loading two steps
- * of every row (8 KB per warp) before using any. Other layouts take the
+ * consecutive bytes of a row; a group of 8 rows is split along K among a block's warps, each
+ * loading two steps of every row (8 KB per warp) before using any. The grid is what runs at
+ * once and loops over the groups, prefetching the next group's rows into L2. Other layouts take the
  * element-by-element loop (same results, slower). */
 #include "matvec.cuh"
 
@@ -58,7 +59,7 @@ template <> struct dense<MC_DTYPE_BF16> {
 };
 
 template <int DTYPE, int MT, bool VEC>
-__global__ __launch_bounds__(MC_MV_THREADS) void matvec_dense_kernel(mc_mv_args a) {
+__global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_args a) {
     using D = dense<DTYPE>;
     constexpr int ROWS = mc_mv_shape<MT>::ROWS;
     constexpr int PER_CHUNK = 16 / D::SIZE; /* values in 16 bytes */
@@ -66,98 +67,115 @@ __global__ __launch_bounds__(MC_MV_THREADS) void matvec_dense_kernel(mc_mv_args 
     extern __shared__ __align__(16) uint8_t smem[];
     __shared__ float reduce[MC_MV_WARPS * ROWS * MT];
     float *xs = reinterpret_cast<float *>(smem);
-
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const int first = blockIdx.x * ROWS;
-    const uint8_t *rows[ROWS];
-#pragma unroll
-    for (int j = 0; j < ROWS; j++) {
-        rows[j] = mc_mv_row(a, first + j);
-    }
+    const int groups = (a.total_rows + ROWS - 1) / ROWS;
+
     mc_pdl_launch_dependents();
-#pragma unroll
-    for (int j = 0; j < ROWS; j++) {
-        if (lane == 0 && warp == j && rows[j] != nullptr) {
-            mc_prefetch_l2(rows[j], (uint32_t)a.k * D::SIZE);
+    if (lane == 0 && warp < ROWS) { /* the first group's rows, while the previous kernel drains */
+        const uint8_t *row = mc_mv_row(a, blockIdx.x * ROWS + warp);
+        if (row != nullptr) {
+            mc_prefetch_l2(row, (uint32_t)a.k * D::SIZE);
         }
     }
     mc_pdl_wait();
 
+    const int rounds = (a.k + 4 * MC_MV_THREADS - 1) / (4 * MC_MV_THREADS);
     for (int r = 0; r < MT && r < a.m; r++) {
-        const float scale = mc_mv_norm_scale(a, r, reduce);
-        for (int i = threadIdx.x; i < a.k; i += MC_MV_THREADS) {
-            xs[r * a.k + i] = mc_mv_input(a, r, i, scale);
+        const float scale = mc_mv_row_scale(a, r, reduce);
+        for (int i0 = 0; i0 < rounds; i0 += 4) {
+            float4 v[4];
+            mc_mv_load_chunks(a, r, i0, scale, v);
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                mc_mv_store4(xs + r * a.k, threadIdx.x + MC_MV_THREADS * (i0 + i), a.k,
+                             VEC && a.x_vec, v[i]);
+            }
         }
     }
     __syncthreads();
 
-    float acc[ROWS][MT];
+    const int chunks = a.k / PER_CHUNK;
+    const int steps = (chunks + 31) / 32; /* a step: 32 chunks of 16 bytes of every row */
+    for (int group = blockIdx.x; group < groups; group += gridDim.x) {
+        const int first = group * ROWS;
+        const uint8_t *rows[ROWS];
 #pragma unroll
-    for (int j = 0; j < ROWS; j++) {
-#pragma unroll
-        for (int r = 0; r < MT; r++) {
-            acc[j][r] = 0.0f;
+        for (int j = 0; j < ROWS; j++) {
+            rows[j] = mc_mv_row(a, first + j);
         }
-    }
-    if (VEC) {
-        /* A step is 32 chunks of 16 bytes of every row; warp w takes steps w, w + 8, ... */
-        const int chunks = a.k / PER_CHUNK;
-        const int steps = (chunks + 31) / 32;
-        for (int s0 = warp; s0 < steps; s0 += MC_MV_WARPS * UNROLL) {
-            uint4 raw[UNROLL][ROWS];
-#pragma unroll
-            for (int u = 0; u < UNROLL; u++) {
-                const int c = (s0 + u * MC_MV_WARPS) * 32 + lane;
-#pragma unroll
-                for (int j = 0; j < ROWS; j++) {
-                    raw[u][j] = c < chunks && rows[j] != nullptr
-                                    ? __ldg(reinterpret_cast<const uint4 *>(rows[j]) + c)
-                                    : make_uint4(0, 0, 0, 0);
-                }
+        if (lane == 0 && warp < ROWS) { /* the next group's rows */
+            const uint8_t *next = mc_mv_row(a, (group + gridDim.x) * ROWS + warp);
+            if (next != nullptr) {
+                mc_prefetch_l2(next, (uint32_t)a.k * D::SIZE);
             }
+        }
+        float acc[ROWS][MT];
 #pragma unroll
-            for (int u = 0; u < UNROLL; u++) {
-                const int c = (s0 + u * MC_MV_WARPS) * 32 + lane;
-                if (c >= chunks) {
-                    continue;
-                }
+        for (int j = 0; j < ROWS; j++) {
 #pragma unroll
-                for (int r = 0; r < MT; r++) {
-                    float x[PER_CHUNK];
+            for (int r = 0; r < MT; r++) {
+                acc[j][r] = 0.0f;
+            }
+        }
+        if (VEC) {
+            /* Warp w takes steps w, w + 8, ...; two of them loaded before either is used. */
+            for (int s0 = warp; s0 < steps; s0 += MC_MV_WARPS * UNROLL) {
+                uint4 raw[UNROLL][ROWS];
 #pragma unroll
-                    for (int v = 0; v < PER_CHUNK / 4; v++) {
-                        const float4 xv =
-                            reinterpret_cast<const float4 *>(xs + r * a.k + c * PER_CHUNK)[v];
-                        x[4 * v] = xv.x;
-                        x[4 * v + 1] = xv.y;
-                        x[4 * v + 2] = xv.z;
-                        x[4 * v + 3] = xv.w;
-                    }
+                for (int u = 0; u < UNROLL; u++) {
+                    const int c = (s0 + u * MC_MV_WARPS) * 32 + lane;
 #pragma unroll
                     for (int j = 0; j < ROWS; j++) {
-                        float w[PER_CHUNK];
-                        D::unpack(raw[u][j], w);
+                        raw[u][j] = c < chunks && rows[j] != nullptr
+                                        ? __ldg(reinterpret_cast<const uint4 *>(rows[j]) + c)
+                                        : make_uint4(0, 0, 0, 0);
+                    }
+                }
 #pragma unroll
-                        for (int e = 0; e < PER_CHUNK; e++) {
-                            acc[j][r] += w[e] * x[e];
+                for (int u = 0; u < UNROLL; u++) {
+                    const int c = (s0 + u * MC_MV_WARPS) * 32 + lane;
+                    if (c >= chunks) {
+                        continue;
+                    }
+#pragma unroll
+                    for (int r = 0; r < MT; r++) {
+                        float x[PER_CHUNK];
+#pragma unroll
+                        for (int v = 0; v < PER_CHUNK / 4; v++) {
+                            const float4 xv =
+                                reinterpret_cast<const float4 *>(xs + r * a.k + c * PER_CHUNK)[v];
+                            x[4 * v] = xv.x;
+                            x[4 * v + 1] = xv.y;
+                            x[4 * v + 2] = xv.z;
+                            x[4 * v + 3] = xv.w;
+                        }
+#pragma unroll
+                        for (int j = 0; j < ROWS; j++) {
+                            float w[PER_CHUNK];
+                            D::unpack(raw[u][j], w);
+#pragma unroll
+                            for (int e = 0; e < PER_CHUNK; e++) {
+                                acc[j][r] += w[e] * x[e];
+                            }
                         }
                     }
                 }
             }
-        }
-    } else {
-        for (int i = threadIdx.x; i < a.k; i += MC_MV_THREADS) {
+        } else {
+            for (int i = threadIdx.x; i < a.k; i += MC_MV_THREADS) {
 #pragma unroll
-            for (int j = 0; j < ROWS; j++) {
-                const float w = rows[j] != nullptr ? D::at(rows[j], i) : 0.0f;
+                for (int j = 0; j < ROWS; j++) {
+                    const float w = rows[j] != nullptr ? D::at(rows[j], i) : 0.0f;
 #pragma unroll
-                for (int r = 0; r < MT; r++) {
-                    acc[j][r] += w * xs[r * a.k + i];
+                    for (int r = 0; r < MT; r++) {
+                        acc[j][r] += w * xs[r * a.k + i];
+                    }
                 }
             }
         }
+        mc_mv_finish<MT, ROWS>(a, first, acc, reduce);
+        __syncthreads(); /* `reduce` is read before the next group writes it */
     }
-    mc_mv_finish<MT, ROWS>(a, first, acc, reduce);
 }
 
 /* Whether every weight row of the launch starts on a 16-byte boundary and is whole chunks. */
@@ -181,7 +199,9 @@ template <int DTYPE, int MT, bool VEC> mc_status launch(mc_cuda *self, const mc_
             cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
     }
     constexpr int ROWS = mc_mv_shape<MT>::ROWS;
-    const dim3 grid((a.total_rows + ROWS - 1) / ROWS);
+    const int groups = (a.total_rows + ROWS - 1) / ROWS;
+    const int resident = mc_cuda_matvec_resident_blocks(self, (const void *)kernel, smem);
+    const dim3 grid(groups < resident ? groups : resident);
     return mc_cuda_launch(self, VEC ? "matvec_dense" : "matvec_dense_unaligned", kernel, grid,
                           dim3(MC_MV_THREADS), smem, a);
 }

@@ -4,8 +4,8 @@
  * Like the CPU backend, each block of 32 activations is first quantized to 8 bits (d = amax /
  * 127, q = round(x / d)); a weight block then contributes d_w * d_x * sum(q_w * q_x) (plus
  * m_w * d_x * sum(q_x) for the formats with a min), the integer sum on dp4a. The activations
- * are quantized by every block into shared memory (a few KB, read from L2), so no extra kernel
- * runs between the previous op and this one.
+ * are quantized by every block into shared memory (a few KB, read from L2, every load issued
+ * at once), so no extra kernel runs between the previous op and this one.
  *
  * Weights are read straight from global memory: a lane owns 8 bytes of a block's quants (4
  * lanes per Q8_0 block, 2 per Q4/Q5 block), so a warp reads 8 or 16 consecutive blocks per step
@@ -13,8 +13,9 @@
  * words around its 8 bytes and funnel-shifts them into place. A block owns 8 rows (4 from 4
  * activation rows on) and its warps split K: each warp loads two steps of every row before
  * using any (~4 KB per warp in flight for Q8_0), and the warps' sums meet in shared memory.
- * Before waiting for the previous kernel, the block asks the L2 to prefetch its rows (Hopper
- * bulk prefetch). */
+ * The grid is as large as what runs at once; each block loops over groups of rows, so the
+ * activations are quantized once per block, and asks the L2 to prefetch the next group's rows
+ * (Hopper bulk prefetch; the first group's before waiting for the previous kernel). */
 #include "matvec.cuh"
 
 namespace {
@@ -119,35 +120,64 @@ __device__ __forceinline__ int block_dot(const raw_block &b, int sub, const int8
     return __dp4a((int)hi0, xh.x, __dp4a((int)hi1, xh.y, sum));
 }
 
-/* Quantizes activation row r (optionally RMS-normalized) into xq / xd / xs, a warp per block
- * of 32, exactly as the CPU backend does. */
+/* Quantizes activation row r (optionally RMS-normalized) into xq / xd / xs exactly as the CPU
+ * backend does. Eight consecutive threads hold the 32 values of a block, so its amax and sum take
+ * three shuffles. */
 template <bool MIN>
 __device__ __forceinline__ void quantize_row(const mc_mv_args &a, int r, int8_t *xq, float *xd,
                                              float *xs, float *shared) {
-    const float scale = mc_mv_norm_scale(a, r, shared);
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, blocks = a.k / 32;
-    for (int blk = warp; blk < blocks; blk += MC_MV_WARPS) {
-        const float v = mc_mv_input(a, r, blk * 32 + lane, scale);
-        const float amax = mc_warp_max(fabsf(v));
-        const float d = amax / 127.0f;
-        const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
-        const float scaled = __fmul_rn(v, inverse); /* no fused multiply-add: round like the CPU */
-        const int q = (int)__fadd_rn(scaled, scaled >= 0.0f ? 0.5f : -0.5f);
-        xq[blk * 32 + lane] = (int8_t)q;
-        if (MIN) {
-            const int sum = __reduce_add_sync(0xffffffffu, q);
-            if (lane == 0) {
-                xs[blk] = d * (float)sum;
+    const float scale = mc_mv_row_scale(a, r, shared);
+    const int lane = threadIdx.x % 32;
+    const int chunks = a.k / 4;
+    const int rounds = (chunks + MC_MV_THREADS - 1) / MC_MV_THREADS; /* the same for every thread */
+    for (int i0 = 0; i0 < rounds; i0 += 4) {
+        float4 v[4];
+        mc_mv_load_chunks(a, r, i0, scale, v);
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            if (i0 + i >= rounds) {
+                break;
             }
-        }
-        if (lane == 0) {
-            xd[blk] = d;
+            const int c = threadIdx.x + MC_MV_THREADS * (i0 + i);
+            float amax =
+                fmaxf(fmaxf(fabsf(v[i].x), fabsf(v[i].y)), fmaxf(fabsf(v[i].z), fabsf(v[i].w)));
+#pragma unroll
+            for (int offset = 1; offset < 8; offset <<= 1) {
+                amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, offset));
+            }
+            const float d = amax / 127.0f;
+            const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+            const float values[4] = {v[i].x, v[i].y, v[i].z, v[i].w};
+            uint32_t packed = 0;
+            int sum = 0;
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                const float scaled = __fmul_rn(values[e], inverse); /* no fused multiply-add */
+                const int q = (int)__fadd_rn(scaled, scaled >= 0.0f ? 0.5f : -0.5f);
+                packed |= (uint32_t)(q & 0xFF) << (8 * e);
+                sum += q;
+            }
+            if (MIN) {
+#pragma unroll
+                for (int offset = 1; offset < 8; offset <<= 1) {
+                    sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+                }
+            }
+            if (c < chunks) {
+                reinterpret_cast<uint32_t *>(xq)[c] = packed;
+                if (lane % 8 == 0) {
+                    xd[c / 8] = d;
+                    if (MIN) {
+                        xs[c / 8] = d * (float)sum;
+                    }
+                }
+            }
         }
     }
 }
 
 template <int DTYPE, int MT>
-__global__ __launch_bounds__(MC_MV_THREADS) void matvec_quant_kernel(mc_mv_args a) {
+__global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_args a) {
     using F = fmt<DTYPE>;
     constexpr int ROWS = mc_mv_shape<MT>::ROWS;
     constexpr int STEP = 32 / F::LANES; /* blocks a warp covers per step */
@@ -158,19 +188,14 @@ __global__ __launch_bounds__(MC_MV_THREADS) void matvec_quant_kernel(mc_mv_args 
     int8_t *xq = reinterpret_cast<int8_t *>(smem);
     float *xd = reinterpret_cast<float *>(smem + MT * a.k);
     float *xs = xd + MT * blocks;
-
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const int first = blockIdx.x * ROWS;
-    const uint8_t *rows[ROWS];
-#pragma unroll
-    for (int j = 0; j < ROWS; j++) {
-        rows[j] = mc_mv_row(a, first + j);
-    }
+    const int groups = (a.total_rows + ROWS - 1) / ROWS;
+
     mc_pdl_launch_dependents();
-#pragma unroll
-    for (int j = 0; j < ROWS; j++) {
-        if (lane == 0 && warp == j && rows[j] != nullptr) {
-            mc_prefetch_l2(rows[j], (uint32_t)blocks * F::BLOCK);
+    if (lane == 0 && warp < ROWS) { /* the first group's rows, while the previous kernel drains */
+        const uint8_t *row = mc_mv_row(a, blockIdx.x * ROWS + warp);
+        if (row != nullptr) {
+            mc_prefetch_l2(row, (uint32_t)blocks * F::BLOCK);
         }
     }
     mc_pdl_wait();
@@ -180,56 +205,70 @@ __global__ __launch_bounds__(MC_MV_THREADS) void matvec_quant_kernel(mc_mv_args 
     }
     __syncthreads();
 
-    float acc[ROWS][MT];
-#pragma unroll
-    for (int j = 0; j < ROWS; j++) {
-#pragma unroll
-        for (int r = 0; r < MT; r++) {
-            acc[j][r] = 0.0f;
-        }
-    }
     const int sub = lane % F::LANES;
     const int lane_block = lane / F::LANES;
     const int steps = (blocks + STEP - 1) / STEP;
-    /* Warp w takes steps w, w + 8, ...; two of them loaded before either is used. */
-    for (int s0 = warp; s0 < steps; s0 += MC_MV_WARPS * UNROLL) {
-        raw_block raw[UNROLL][ROWS];
+    for (int group = blockIdx.x; group < groups; group += gridDim.x) {
+        const int first = group * ROWS;
+        const uint8_t *rows[ROWS];
 #pragma unroll
-        for (int u = 0; u < UNROLL; u++) {
-            const int blk = (s0 + u * MC_MV_WARPS) * STEP + lane_block;
-#pragma unroll
-            for (int j = 0; j < ROWS; j++) {
-                if (blk < blocks && rows[j] != nullptr) {
-                    raw[u][j] = load_block<DTYPE>(rows[j] + (int64_t)blk * F::BLOCK, sub);
-                } else {
-                    raw[u][j] = raw_block{0u, 0u, 0u, 0.0f, 0.0f};
-                }
+        for (int j = 0; j < ROWS; j++) {
+            rows[j] = mc_mv_row(a, first + j);
+        }
+        if (lane == 0 && warp < ROWS) { /* the next group's rows */
+            const uint8_t *next = mc_mv_row(a, (group + gridDim.x) * ROWS + warp);
+            if (next != nullptr) {
+                mc_prefetch_l2(next, (uint32_t)blocks * F::BLOCK);
             }
         }
+        float acc[ROWS][MT];
 #pragma unroll
-        for (int u = 0; u < UNROLL; u++) {
-            const int blk = (s0 + u * MC_MV_WARPS) * STEP + lane_block;
-            if (blk >= blocks) {
-                continue;
-            }
+        for (int j = 0; j < ROWS; j++) {
 #pragma unroll
             for (int r = 0; r < MT; r++) {
-                const int8_t *x = xq + r * a.k + blk * 32;
-                const float dx = xd[r * blocks + blk];
-                const float sx = F::MIN && sub == 0 ? xs[r * blocks + blk] : 0.0f;
+                acc[j][r] = 0.0f;
+            }
+        }
+        /* Warp w takes steps w, w + 8, ...; two of them loaded before either is used. */
+        for (int s0 = warp; s0 < steps; s0 += MC_MV_WARPS * UNROLL) {
+            raw_block raw[UNROLL][ROWS];
+#pragma unroll
+            for (int u = 0; u < UNROLL; u++) {
+                const int blk = (s0 + u * MC_MV_WARPS) * STEP + lane_block;
 #pragma unroll
                 for (int j = 0; j < ROWS; j++) {
-                    const int dot = block_dot<DTYPE>(raw[u][j], sub, x);
-                    acc[j][r] += raw[u][j].d * dx * (float)dot;
-                    if (F::MIN) {
-                        acc[j][r] += raw[u][j].m * sx;
+                    if (blk < blocks && rows[j] != nullptr) {
+                        raw[u][j] = load_block<DTYPE>(rows[j] + (int64_t)blk * F::BLOCK, sub);
+                    } else {
+                        raw[u][j] = raw_block{0u, 0u, 0u, 0.0f, 0.0f};
+                    }
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < UNROLL; u++) {
+                const int blk = (s0 + u * MC_MV_WARPS) * STEP + lane_block;
+                if (blk >= blocks) {
+                    continue;
+                }
+#pragma unroll
+                for (int r = 0; r < MT; r++) {
+                    const int8_t *x = xq + r * a.k + blk * 32;
+                    const float dx = xd[r * blocks + blk];
+                    const float sx = F::MIN && sub == 0 ? xs[r * blocks + blk] : 0.0f;
+#pragma unroll
+                    for (int j = 0; j < ROWS; j++) {
+                        const int dot = block_dot<DTYPE>(raw[u][j], sub, x);
+                        acc[j][r] += raw[u][j].d * dx * (float)dot;
+                        if (F::MIN) {
+                            acc[j][r] += raw[u][j].m * sx;
+                        }
                     }
                 }
             }
         }
+        mc_mv_finish<MT, ROWS>(a, first, acc, reduce);
+        __syncthreads(); /* `reduce` is read before the next group writes it */
     }
-    /* `reduce` is free again (the norm's reduction is over): the warps' sums meet there. */
-    mc_mv_finish<MT, ROWS>(a, first, acc, reduce);
 }
 
 template <int DTYPE, int MT> mc_status launch(mc_cuda *self, const mc_mv_args &a) {
@@ -240,7 +279,9 @@ template <int DTYPE, int MT> mc_status launch(mc_cuda *self, const mc_mv_args &a
             cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
     }
     constexpr int ROWS = mc_mv_shape<MT>::ROWS;
-    const dim3 grid((a.total_rows + ROWS - 1) / ROWS);
+    const int groups = (a.total_rows + ROWS - 1) / ROWS;
+    const int resident = mc_cuda_matvec_resident_blocks(self, (const void *)kernel, smem);
+    const dim3 grid(groups < resident ? groups : resident);
     return mc_cuda_launch(self, "matvec_quant", kernel, grid, dim3(MC_MV_THREADS), smem, a);
 }
 
