@@ -2,9 +2,11 @@
  *
  * The three matmul kinds become one "virtual" weight matrix whose rows map to up to three
  * weights: Q/K/V stacked, or gate and up as pairs (virtual rows 2f and 2f + 1 are gate row f and
- * up row f, so one block holds both and applies the SwiGLU in its epilogue). A block computes
- * mc_mv_shape<MT>::ROWS virtual rows for up to MT activation rows (a weight row is read once for
- * all of them); its warps split K and their sums meet in shared memory.
+ * up row f, so one warp holds both and applies the SwiGLU in its epilogue). A work item is a
+ * pair of virtual rows, or a slice of K of one where there are too few pairs to keep the GPU's
+ * warps busy, for up to MT activation rows (a weight row is read once for all of them). The grid
+ * is what runs at once; its blocks loop over the items, so the activations are prepared once
+ * per block.
  *
  * An optional RMS norm of the activations is fused in front (graph fusion: rms_norm followed by
  * the matmul that reads its output): every block normalizes x itself, and block 0 also writes
@@ -18,13 +20,10 @@
 
 /* The largest number of activation rows one matvec launch handles. */
 #define MC_MATVEC_MAX_ROWS 8
-#define MC_MV_THREADS 256
+#define MC_MV_THREADS 512
 #define MC_MV_WARPS (MC_MV_THREADS / 32)
-
-/* Weight rows per block: every warp of the block works on all of them, each warp on its own
- * steps along K, so a block keeps 8 rows x 2 steps per warp in flight (more for more activation
- * rows would cost registers: 4 rows from 4 activation rows on). */
-template <int MT> struct mc_mv_shape { static constexpr int ROWS = MT <= 2 ? 8 : 4; };
+/* Steps along K a warp loads before using any. */
+#define MC_MV_UNROLL 4
 
 struct mc_mv_segment {
     const uint8_t *w;
@@ -90,44 +89,77 @@ __device__ __forceinline__ void mc_mv_store(const mc_mv_args &a, int v, int r, f
     }
 }
 
-/* The epilogue of a block: each warp's partial sums (acc[j][r]: virtual row first + j, activation
- * row r) are reduced over the warp, then over the warps through `shared` (MC_MV_WARPS * ROWS *
- * MT floats), and the first threads store the rows. */
-template <int MT, int ROWS>
-__device__ __forceinline__ void mc_mv_finish(const mc_mv_args &a, int first, float (&acc)[ROWS][MT],
-                                             float *shared) {
+/* Stores the results of the row pair p (virtual rows 2p and 2p + 1, or gate and up of SwiGLU
+ * output p) for activation row r. */
+__device__ __forceinline__ void mc_mv_store_pair(const mc_mv_args &a, int p, int r, float v0,
+                                                 float v1) {
+    if (a.gate_up) {
+        a.seg[0].out[r * a.seg[0].out_stride + p] = mc_silu(v0) * v1;
+        return;
+    }
+    mc_mv_store(a, 2 * p, r, v0);
+    if (2 * p + 1 < a.total_rows) {
+        mc_mv_store(a, 2 * p + 1, r, v1);
+    }
+}
+
+/* The end of one work item: a warp's sums (acc[j][r]: row 2 pair + j, activation row r) are
+ * reduced over the warp; with one slice, lane 0 stores them; with several (consecutive warps of
+ * the block took the pair's slices of K), they meet in `shared` (MC_MV_WARPS * 2 * MT floats)
+ * and the slice-0 warp stores. Every warp of the block calls it the same number of times. */
+template <int MT>
+__device__ __forceinline__ void mc_mv_finish_item(const mc_mv_args &a, int pair, int slice,
+                                                  int slices, bool active, float (&acc)[2][MT],
+                                                  float *shared) {
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 #pragma unroll
-    for (int j = 0; j < ROWS; j++) {
+    for (int j = 0; j < 2; j++) {
 #pragma unroll
         for (int r = 0; r < MT; r++) {
-            const float v = mc_warp_sum(acc[j][r]);
-            if (lane == 0) {
-                shared[(warp * ROWS + j) * MT + r] = v;
+            acc[j][r] = mc_warp_sum(acc[j][r]);
+        }
+    }
+    if (slices == 1) {
+        if (active && lane == 0) {
+#pragma unroll
+            for (int r = 0; r < MT; r++) {
+                if (r < a.m) {
+                    mc_mv_store_pair(a, pair, r, acc[0][r], acc[1][r]);
+                }
+            }
+        }
+        return;
+    }
+    if (lane == 0) {
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+#pragma unroll
+            for (int r = 0; r < MT; r++) {
+                shared[(warp * 2 + j) * MT + r] = acc[j][r];
             }
         }
     }
     __syncthreads();
-    const int t = threadIdx.x;
-    const int j = t / MT, r = t % MT;
-    if (t >= ROWS * MT || r >= a.m || first + j >= a.total_rows) {
-        return;
-    }
-    float total = 0.0f;
-    for (int w = 0; w < MC_MV_WARPS; w++) {
-        total += shared[(w * ROWS + j) * MT + r];
-    }
-    if (!a.gate_up) {
-        mc_mv_store(a, first + j, r, total);
-        return;
-    }
-    if (j % 2 == 0) { /* the gate; its up is the next virtual row */
-        float up = 0.0f;
-        for (int w = 0; w < MC_MV_WARPS; w++) {
-            up += shared[(w * ROWS + j + 1) * MT + r];
+    if (active && slice == 0 && lane < MT && lane < a.m) {
+        float v0 = 0.0f, v1 = 0.0f;
+        for (int w = warp; w < warp + slices; w++) {
+            v0 += shared[(w * 2) * MT + lane];
+            v1 += shared[(w * 2 + 1) * MT + lane];
         }
-        a.seg[0].out[r * a.seg[0].out_stride + ((first + j) >> 1)] = mc_silu(total) * up;
+        mc_mv_store_pair(a, pair, lane, v0, v1);
     }
+    __syncthreads(); /* `shared` is read before the next item writes it */
+}
+
+/* Slices of K per row pair for a launch: enough work items (pairs x slices) for two per resident
+ * warp, at most 16 (a block's warps hold all slices of a pair) and at most the steps along K. */
+static inline int mc_mv_slices(int pairs, int steps, int resident_warps) {
+    int slices = 1;
+    while ((int64_t)pairs * slices < 2 * (int64_t)resident_warps && slices < MC_MV_WARPS &&
+           slices * 2 <= steps) {
+        slices *= 2;
+    }
+    return slices;
 }
 
 /* Warms the L2 cache with a weight row before the kernel waits for its predecessor (the

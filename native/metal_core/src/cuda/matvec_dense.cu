@@ -3,10 +3,9 @@
  * The activation rows (RMS-normalized when fused) are staged once per block in shared memory.
  * Where every weight row starts on a 16-byte boundary and is a whole number of 16-byte chunks,
  * each lane reads 16 bytes per step (8 half or bfloat values, 4 floats) and a warp reads 512
- * consecutive bytes of a row; a group of 8 rows is split along K among a block's warps, each
- * loading two steps of every row (8 KB per warp) before using any. The grid is what runs at
- * once and loops over the groups, prefetching the next group's rows into L2. Other layouts take the
- * element-by-element loop (same results, slower). */
+ * consecutive bytes of a row; a warp takes a pair of rows (or a slice of K of a pair,
+ * matvec.cuh) and loads four steps of both (4 KB) before using any, and prefetches the rows of
+ * its next item into L2. Other layouts take the element-by-element loop (same results, slower). */
 #include "matvec.cuh"
 
 namespace {
@@ -59,22 +58,27 @@ template <> struct dense<MC_DTYPE_BF16> {
 };
 
 template <int DTYPE, int MT, bool VEC>
-__global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_args a) {
+__global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_args a, int slices) {
     using D = dense<DTYPE>;
-    constexpr int ROWS = mc_mv_shape<MT>::ROWS;
-    constexpr int PER_CHUNK = 16 / D::SIZE; /* values in 16 bytes */
-    constexpr int UNROLL = 2;
+    constexpr int PER_CHUNK = 16 / D::SIZE;            /* values in 16 bytes */
+    constexpr int UNROLL = MT == 1 ? MC_MV_UNROLL : 2; /* registers: fewer with more rows */
     extern __shared__ __align__(16) uint8_t smem[];
-    __shared__ float reduce[MC_MV_WARPS * ROWS * MT];
+    __shared__ float reduce[MC_MV_WARPS * 2 * MT];
     float *xs = reinterpret_cast<float *>(smem);
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const int groups = (a.total_rows + ROWS - 1) / ROWS;
+    const int pairs = (a.total_rows + 1) / 2;
+    const int items = pairs * slices;
+    const int stride = gridDim.x * MC_MV_WARPS;
+    const uint32_t row_bytes = (uint32_t)a.k * D::SIZE;
 
     mc_pdl_launch_dependents();
-    if (lane == 0 && warp < ROWS) { /* the first group's rows, while the previous kernel drains */
-        const uint8_t *row = mc_mv_row(a, blockIdx.x * ROWS + warp);
-        if (row != nullptr) {
-            mc_prefetch_l2(row, (uint32_t)a.k * D::SIZE);
+    { /* the first item's rows, while the previous kernel drains */
+        const int item = blockIdx.x * MC_MV_WARPS + warp;
+        if (lane < 2 && item < items && item % slices == 0) {
+            const uint8_t *row = mc_mv_row(a, 2 * (item / slices) + lane);
+            if (row != nullptr) {
+                mc_prefetch_l2(row, row_bytes);
+            }
         }
     }
     mc_pdl_wait();
@@ -95,37 +99,36 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_ar
     __syncthreads();
 
     const int chunks = a.k / PER_CHUNK;
-    const int steps = (chunks + 31) / 32; /* a step: 32 chunks of 16 bytes of every row */
-    for (int group = blockIdx.x; group < groups; group += gridDim.x) {
-        const int first = group * ROWS;
-        const uint8_t *rows[ROWS];
-#pragma unroll
-        for (int j = 0; j < ROWS; j++) {
-            rows[j] = mc_mv_row(a, first + j);
-        }
-        if (lane == 0 && warp < ROWS) { /* the next group's rows */
-            const uint8_t *next = mc_mv_row(a, (group + gridDim.x) * ROWS + warp);
+    const int steps = (chunks + 31) / 32; /* a step: 32 chunks of 16 bytes of a row */
+    for (int base = blockIdx.x * MC_MV_WARPS; base < items; base += stride) {
+        const int item = base + warp;
+        const bool active = item < items;
+        const int pair = item / slices, slice = item % slices;
+        const uint8_t *rows[2] = {active ? mc_mv_row(a, 2 * pair) : nullptr,
+                                  active ? mc_mv_row(a, 2 * pair + 1) : nullptr};
+        if (lane < 2 && item + stride < items && (item + stride) % slices == 0) {
+            const uint8_t *next = mc_mv_row(a, 2 * ((item + stride) / slices) + lane);
             if (next != nullptr) {
-                mc_prefetch_l2(next, (uint32_t)a.k * D::SIZE);
+                mc_prefetch_l2(next, row_bytes); /* the next item's rows */
             }
         }
-        float acc[ROWS][MT];
+        float acc[2][MT];
 #pragma unroll
-        for (int j = 0; j < ROWS; j++) {
+        for (int j = 0; j < 2; j++) {
 #pragma unroll
             for (int r = 0; r < MT; r++) {
                 acc[j][r] = 0.0f;
             }
         }
         if (VEC) {
-            /* Warp w takes steps w, w + 8, ...; two of them loaded before either is used. */
-            for (int s0 = warp; s0 < steps; s0 += MC_MV_WARPS * UNROLL) {
-                uint4 raw[UNROLL][ROWS];
+            /* This slice's steps: slice, slice + slices, ... ; UNROLL of them loaded first. */
+            for (int s0 = slice; active && s0 < steps; s0 += slices * UNROLL) {
+                uint4 raw[UNROLL][2];
 #pragma unroll
                 for (int u = 0; u < UNROLL; u++) {
-                    const int c = (s0 + u * MC_MV_WARPS) * 32 + lane;
+                    const int c = (s0 + u * slices) * 32 + lane;
 #pragma unroll
-                    for (int j = 0; j < ROWS; j++) {
+                    for (int j = 0; j < 2; j++) {
                         raw[u][j] = c < chunks && rows[j] != nullptr
                                         ? __ldg(reinterpret_cast<const uint4 *>(rows[j]) + c)
                                         : make_uint4(0, 0, 0, 0);
@@ -133,7 +136,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_ar
                 }
 #pragma unroll
                 for (int u = 0; u < UNROLL; u++) {
-                    const int c = (s0 + u * MC_MV_WARPS) * 32 + lane;
+                    const int c = (s0 + u * slices) * 32 + lane;
                     if (c >= chunks) {
                         continue;
                     }
@@ -150,7 +153,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_ar
                             x[4 * v + 3] = xv.w;
                         }
 #pragma unroll
-                        for (int j = 0; j < ROWS; j++) {
+                        for (int j = 0; j < 2; j++) {
                             float w[PER_CHUNK];
                             D::unpack(raw[u][j], w);
 #pragma unroll
@@ -161,10 +164,11 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_ar
                     }
                 }
             }
-        } else {
-            for (int i = threadIdx.x; i < a.k; i += MC_MV_THREADS) {
+        } else if (active) {
+            /* Any layout: this slice's elements, lane by lane. */
+            for (int i = slice * 32 + lane; i < a.k; i += slices * 32) {
 #pragma unroll
-                for (int j = 0; j < ROWS; j++) {
+                for (int j = 0; j < 2; j++) {
                     const float w = rows[j] != nullptr ? D::at(rows[j], i) : 0.0f;
 #pragma unroll
                     for (int r = 0; r < MT; r++) {
@@ -173,8 +177,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_ar
                 }
             }
         }
-        mc_mv_finish<MT, ROWS>(a, first, acc, reduce);
-        __syncthreads(); /* `reduce` is read before the next group writes it */
+        mc_mv_finish_item<MT>(a, pair, slice, slices, active, acc, reduce);
     }
 }
 
@@ -198,12 +201,14 @@ template <int DTYPE, int MT, bool VEC> mc_status launch(mc_cuda *self, const mc_
         MC_CUDA_TRY(
             cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
     }
-    constexpr int ROWS = mc_mv_shape<MT>::ROWS;
-    const int groups = (a.total_rows + ROWS - 1) / ROWS;
     const int resident = mc_cuda_matvec_resident_blocks(self, (const void *)kernel, smem);
-    const dim3 grid(groups < resident ? groups : resident);
+    const int pairs = (a.total_rows + 1) / 2;
+    const int steps = VEC ? (a.k / (16 / dense<DTYPE>::SIZE) + 31) / 32 : (a.k + 31) / 32;
+    const int slices = mc_mv_slices(pairs, steps, resident * MC_MV_WARPS);
+    const int blocks = (pairs * slices + MC_MV_WARPS - 1) / MC_MV_WARPS;
+    const dim3 grid(blocks < resident ? blocks : resident);
     return mc_cuda_launch(self, VEC ? "matvec_dense" : "matvec_dense_unaligned", kernel, grid,
-                          dim3(MC_MV_THREADS), smem, a);
+                          dim3(MC_MV_THREADS), smem, a, slices);
 }
 
 template <int DTYPE, bool VEC> mc_status launch_rows(mc_cuda *self, int mt, const mc_mv_args &a) {

@@ -10,12 +10,10 @@
  * Weights are read straight from global memory: a lane owns 8 bytes of a block's quants (4
  * lanes per Q8_0 block, 2 per Q4/Q5 block), so a warp reads 8 or 16 consecutive blocks per step
  * and the loads coalesce. Blocks are only 2-byte aligned, so a lane reads the three aligned
- * words around its 8 bytes and funnel-shifts them into place. A block owns 8 rows (4 from 4
- * activation rows on) and its warps split K: each warp loads two steps of every row before
- * using any (~4 KB per warp in flight for Q8_0), and the warps' sums meet in shared memory.
- * The grid is as large as what runs at once; each block loops over groups of rows, so the
- * activations are quantized once per block, and asks the L2 to prefetch the next group's rows
- * (Hopper bulk prefetch; the first group's before waiting for the previous kernel). */
+ * words around its 8 bytes and funnel-shifts them into place. A warp takes a pair of rows (or a
+ * slice of K of a pair, matvec.cuh) and loads four steps of both before using any (~2 KB per
+ * warp in flight for Q8_0, 32 warps per multiprocessor), and asks the L2 to prefetch the rows of
+ * its next item (Hopper bulk prefetch; the first item's before waiting for the previous kernel). */
 #include "matvec.cuh"
 
 namespace {
@@ -177,25 +175,30 @@ __device__ __forceinline__ void quantize_row(const mc_mv_args &a, int r, int8_t 
 }
 
 template <int DTYPE, int MT>
-__global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_args a) {
+__global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_args a, int slices) {
     using F = fmt<DTYPE>;
-    constexpr int ROWS = mc_mv_shape<MT>::ROWS;
-    constexpr int STEP = 32 / F::LANES; /* blocks a warp covers per step */
-    constexpr int UNROLL = 2;
+    constexpr int STEP = 32 / F::LANES;                /* blocks a warp covers per step */
+    constexpr int UNROLL = MT == 1 ? MC_MV_UNROLL : 2; /* registers: fewer with more rows */
     extern __shared__ __align__(16) uint8_t smem[];
-    __shared__ float reduce[MC_MV_WARPS * ROWS * MT];
+    __shared__ float reduce[MC_MV_WARPS * 2 * MT];
     const int blocks = a.k / 32;
     int8_t *xq = reinterpret_cast<int8_t *>(smem);
     float *xd = reinterpret_cast<float *>(smem + MT * a.k);
     float *xs = xd + MT * blocks;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const int groups = (a.total_rows + ROWS - 1) / ROWS;
+    const int pairs = (a.total_rows + 1) / 2;
+    const int items = pairs * slices;
+    const int stride = gridDim.x * MC_MV_WARPS;
+    const uint32_t row_bytes = (uint32_t)blocks * F::BLOCK;
 
     mc_pdl_launch_dependents();
-    if (lane == 0 && warp < ROWS) { /* the first group's rows, while the previous kernel drains */
-        const uint8_t *row = mc_mv_row(a, blockIdx.x * ROWS + warp);
-        if (row != nullptr) {
-            mc_prefetch_l2(row, (uint32_t)blocks * F::BLOCK);
+    { /* the first item's rows, while the previous kernel drains */
+        const int item = blockIdx.x * MC_MV_WARPS + warp;
+        if (lane < 2 && item < items && item % slices == 0) {
+            const uint8_t *row = mc_mv_row(a, 2 * (item / slices) + lane);
+            if (row != nullptr) {
+                mc_prefetch_l2(row, row_bytes);
+            }
         }
     }
     mc_pdl_wait();
@@ -208,35 +211,34 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_ar
     const int sub = lane % F::LANES;
     const int lane_block = lane / F::LANES;
     const int steps = (blocks + STEP - 1) / STEP;
-    for (int group = blockIdx.x; group < groups; group += gridDim.x) {
-        const int first = group * ROWS;
-        const uint8_t *rows[ROWS];
-#pragma unroll
-        for (int j = 0; j < ROWS; j++) {
-            rows[j] = mc_mv_row(a, first + j);
-        }
-        if (lane == 0 && warp < ROWS) { /* the next group's rows */
-            const uint8_t *next = mc_mv_row(a, (group + gridDim.x) * ROWS + warp);
+    for (int base = blockIdx.x * MC_MV_WARPS; base < items; base += stride) {
+        const int item = base + warp;
+        const bool active = item < items;
+        const int pair = item / slices, slice = item % slices;
+        const uint8_t *rows[2] = {active ? mc_mv_row(a, 2 * pair) : nullptr,
+                                  active ? mc_mv_row(a, 2 * pair + 1) : nullptr};
+        if (lane < 2 && item + stride < items && (item + stride) % slices == 0) {
+            const uint8_t *next = mc_mv_row(a, 2 * ((item + stride) / slices) + lane);
             if (next != nullptr) {
-                mc_prefetch_l2(next, (uint32_t)blocks * F::BLOCK);
+                mc_prefetch_l2(next, row_bytes); /* the next item's rows */
             }
         }
-        float acc[ROWS][MT];
+        float acc[2][MT];
 #pragma unroll
-        for (int j = 0; j < ROWS; j++) {
+        for (int j = 0; j < 2; j++) {
 #pragma unroll
             for (int r = 0; r < MT; r++) {
                 acc[j][r] = 0.0f;
             }
         }
-        /* Warp w takes steps w, w + 8, ...; two of them loaded before either is used. */
-        for (int s0 = warp; s0 < steps; s0 += MC_MV_WARPS * UNROLL) {
-            raw_block raw[UNROLL][ROWS];
+        /* This slice's steps: slice, slice + slices, ... ; UNROLL of them loaded first. */
+        for (int s0 = slice; active && s0 < steps; s0 += slices * UNROLL) {
+            raw_block raw[UNROLL][2];
 #pragma unroll
             for (int u = 0; u < UNROLL; u++) {
-                const int blk = (s0 + u * MC_MV_WARPS) * STEP + lane_block;
+                const int blk = (s0 + u * slices) * STEP + lane_block;
 #pragma unroll
-                for (int j = 0; j < ROWS; j++) {
+                for (int j = 0; j < 2; j++) {
                     if (blk < blocks && rows[j] != nullptr) {
                         raw[u][j] = load_block<DTYPE>(rows[j] + (int64_t)blk * F::BLOCK, sub);
                     } else {
@@ -246,7 +248,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_ar
             }
 #pragma unroll
             for (int u = 0; u < UNROLL; u++) {
-                const int blk = (s0 + u * MC_MV_WARPS) * STEP + lane_block;
+                const int blk = (s0 + u * slices) * STEP + lane_block;
                 if (blk >= blocks) {
                     continue;
                 }
@@ -256,7 +258,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_ar
                     const float dx = xd[r * blocks + blk];
                     const float sx = F::MIN && sub == 0 ? xs[r * blocks + blk] : 0.0f;
 #pragma unroll
-                    for (int j = 0; j < ROWS; j++) {
+                    for (int j = 0; j < 2; j++) {
                         const int dot = block_dot<DTYPE>(raw[u][j], sub, x);
                         acc[j][r] += raw[u][j].d * dx * (float)dot;
                         if (F::MIN) {
@@ -266,8 +268,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_ar
                 }
             }
         }
-        mc_mv_finish<MT, ROWS>(a, first, acc, reduce);
-        __syncthreads(); /* `reduce` is read before the next group writes it */
+        mc_mv_finish_item<MT>(a, pair, slice, slices, active, acc, reduce);
     }
 }
 
@@ -278,11 +279,13 @@ template <int DTYPE, int MT> mc_status launch(mc_cuda *self, const mc_mv_args &a
         MC_CUDA_TRY(
             cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
     }
-    constexpr int ROWS = mc_mv_shape<MT>::ROWS;
-    const int groups = (a.total_rows + ROWS - 1) / ROWS;
     const int resident = mc_cuda_matvec_resident_blocks(self, (const void *)kernel, smem);
-    const dim3 grid(groups < resident ? groups : resident);
-    return mc_cuda_launch(self, "matvec_quant", kernel, grid, dim3(MC_MV_THREADS), smem, a);
+    const int pairs = (a.total_rows + 1) / 2;
+    const int steps = (a.k / 32 + 32 / fmt<DTYPE>::LANES - 1) / (32 / fmt<DTYPE>::LANES);
+    const int slices = mc_mv_slices(pairs, steps, resident * MC_MV_WARPS);
+    const int blocks = (pairs * slices + MC_MV_WARPS - 1) / MC_MV_WARPS;
+    const dim3 grid(blocks < resident ? blocks : resident);
+    return mc_cuda_launch(self, "matvec_quant", kernel, grid, dim3(MC_MV_THREADS), smem, a, slices);
 }
 
 template <int DTYPE> mc_status launch_rows(mc_cuda *self, int mt, const mc_mv_args &a) {
