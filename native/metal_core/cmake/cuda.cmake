@@ -92,7 +92,10 @@ if(MC_BUILD_TESTS)
   set_tests_properties(cuda_backend PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 
   # Benchmark helpers (programs, not tests; docs/BENCHMARKS.md says how they are used): the
-  # device's copy bandwidth, and a process that keeps the GPU busy for the contention runs.
+  # decode matmuls timed inside graphs, the device's copy bandwidth, and a process that keeps the
+  # GPU busy for the contention runs.
+  add_executable(mc_matvec_bench ${MC_CUDA_TEST_DIR}/mc_matvec_bench.c)
+  target_link_libraries(mc_matvec_bench PRIVATE metal_core)
   foreach(tool mc_cuda_bandwidth mc_gpu_load)
     add_executable(${tool} ${MC_CUDA_TEST_DIR}/${tool}.cu)
     mc_cuda_target(${tool})

@@ -46,6 +46,8 @@ struct mc_cuda_tunables {
     int32_t fuse;          /* 1: graph capture fuses norm+matmul and q/k norm+rope+kv_append */
     int32_t gemm_min_rows; /* rows (tokens) from which matmuls use cuBLASLt instead of matvec */
     int32_t attn_chunk;    /* keys per block of the split (flash-decoding) attention */
+    int32_t mv_slices;     /* slices of K per row pair in the matvecs (0: automatic) */
+    int32_t mv_prefetch;   /* L2 prefetch in the matvecs: 0 none, 1 first item, 2 every item */
 };
 
 struct mc_cuda_profile_slot {

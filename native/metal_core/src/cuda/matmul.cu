@@ -79,6 +79,7 @@ mc_status run_matvec(mc_cuda *self, int32_t dtype, mc_mv_args a) {
                             "matmul: K = %d is longer than the CUDA matvec kernels' %d", a.k,
                             MC_MV_MAX_K);
     }
+    a.prefetch = self->tunables.mv_prefetch;
     a.x_vec = aligned16(a.x) && a.x_stride % 4 == 0 && a.k % 4 == 0 &&
               (a.norm_weight == nullptr || aligned16(a.norm_weight)) &&
               (a.norm_out == nullptr || (aligned16(a.norm_out) && a.norm_out_stride % 4 == 0));

@@ -48,6 +48,7 @@ struct mc_mv_args {
     float norm_eps;
     float *norm_out; /* where block 0 writes the normalized rows (nullptr: nowhere) */
     int64_t norm_out_stride;
+    int prefetch; /* cuda.mv_prefetch */
     int x_vec; /* x, norm weight and norm_out rows 16-byte aligned and k % 4 == 0: float4 access */
 };
 
@@ -151,12 +152,15 @@ __device__ __forceinline__ void mc_mv_finish_item(const mc_mv_args &a, int pair,
     __syncthreads(); /* `shared` is read before the next item writes it */
 }
 
-/* Slices of K per row pair for a launch: enough work items (pairs x slices) for two per resident
- * warp, at most 16 (a block's warps hold all slices of a pair) and at most the steps along K. */
-static inline int mc_mv_slices(int pairs, int steps, int resident_warps) {
+/* Slices of K per row pair for a launch: as many as keep every item to one batch of `unroll`
+ * steps (all of a warp's loads in flight at once), a power of two up to 16 (a block's warps hold
+ * all slices of a pair); `requested` (cuda.mv_slices) overrides when not 0. */
+static inline int mc_mv_slices(int steps, int unroll, int requested) {
+    if (requested > 0) {
+        return requested;
+    }
     int slices = 1;
-    while ((int64_t)pairs * slices < 2 * (int64_t)resident_warps && slices < MC_MV_WARPS &&
-           slices * 2 <= steps) {
+    while (slices * 2 <= 16 && slices * 2 * unroll <= steps) {
         slices *= 2;
     }
     return slices;

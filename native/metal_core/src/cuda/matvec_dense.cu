@@ -74,7 +74,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_ar
     mc_pdl_launch_dependents();
     { /* the first item's rows, while the previous kernel drains */
         const int item = blockIdx.x * MC_MV_WARPS + warp;
-        if (lane < 2 && item < items && item % slices == 0) {
+        if (a.prefetch >= 1 && lane < 2 && item < items && item % slices == 0) {
             const uint8_t *row = mc_mv_row(a, 2 * (item / slices) + lane);
             if (row != nullptr) {
                 mc_prefetch_l2(row, row_bytes);
@@ -106,7 +106,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_ar
         const int pair = item / slices, slice = item % slices;
         const uint8_t *rows[2] = {active ? mc_mv_row(a, 2 * pair) : nullptr,
                                   active ? mc_mv_row(a, 2 * pair + 1) : nullptr};
-        if (lane < 2 && item + stride < items && (item + stride) % slices == 0) {
+        if (a.prefetch == 2 && lane < 2 && item + stride < items && (item + stride) % slices == 0) {
             const uint8_t *next = mc_mv_row(a, 2 * ((item + stride) / slices) + lane);
             if (next != nullptr) {
                 mc_prefetch_l2(next, row_bytes); /* the next item's rows */
@@ -204,7 +204,7 @@ template <int DTYPE, int MT, bool VEC> mc_status launch(mc_cuda *self, const mc_
     const int resident = mc_cuda_matvec_resident_blocks(self, (const void *)kernel, smem);
     const int pairs = (a.total_rows + 1) / 2;
     const int steps = VEC ? (a.k / (16 / dense<DTYPE>::SIZE) + 31) / 32 : (a.k + 31) / 32;
-    const int slices = mc_mv_slices(pairs, steps, resident * MC_MV_WARPS);
+    const int slices = mc_mv_slices(steps, MT == 1 ? MC_MV_UNROLL : 2, self->tunables.mv_slices);
     const int blocks = (pairs * slices + MC_MV_WARPS - 1) / MC_MV_WARPS;
     const dim3 grid(blocks < resident ? blocks : resident);
     return mc_cuda_launch(self, VEC ? "matvec_dense" : "matvec_dense_unaligned", kernel, grid,

@@ -31,6 +31,23 @@ mc_status set(mc_cuda_tunables *t, const char *name, int32_t value) {
         t->gemm_min_rows = value;
         return MC_OK;
     }
+    if (strcmp(name, "cuda.mv_slices") == 0) {
+        if (value != 0 && value != 1 && value != 2 && value != 4 && value != 8 && value != 16) {
+            return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
+                                "tunable cuda.mv_slices is 0 (automatic), 1, 2, 4, 8 or 16, not %d",
+                                (int)value);
+        }
+        t->mv_slices = value;
+        return MC_OK;
+    }
+    if (strcmp(name, "cuda.mv_prefetch") == 0) {
+        if (value < 0 || value > 2) {
+            return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
+                                "tunable cuda.mv_prefetch is 0, 1 or 2, not %d", (int)value);
+        }
+        t->mv_prefetch = value;
+        return MC_OK;
+    }
     if (strcmp(name, "cuda.attn_chunk") == 0) {
         if (value != 16 && value != 32 && value != 64 && value != 128 && value != 256) {
             return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
@@ -54,6 +71,8 @@ mc_status mc_cuda_default_tunables(mc_cuda_tunables *tunables) {
     tunables->fuse = 1;
     tunables->gemm_min_rows = 9;
     tunables->attn_chunk = 16;
+    tunables->mv_slices = 0;
+    tunables->mv_prefetch = 1;
     const char *overrides = getenv("MC_CUDA_TUNABLES");
     if (overrides == nullptr) {
         return MC_OK;
