@@ -86,7 +86,7 @@ static void run(const char *name, int kind, int n0, int n1, int k, int residual)
     mc_tensor x = tensor(MC_DTYPE_F32, 1, k, 1);
     mc_tensor out[3];
     for (int i = 0; i < 3; i++) {
-        out[i] = tensor(MC_DTYPE_F32, 1, rows[i], 0);
+        out[i] = tensor(MC_DTYPE_F32, 1, rows[i] > 0 ? rows[i] : 1, 0);
     }
     mc_graph *graph = NULL;
     CHECK(mc_graph_begin(ctx));

@@ -42,12 +42,13 @@ enum mc_cuda_flag {
 
 /* Tunables (mc_context_set_tunable names in tunables.cu). */
 struct mc_cuda_tunables {
-    int32_t pdl;           /* 1: programmatic dependent launches where supported */
-    int32_t fuse;          /* 1: graph capture fuses norm+matmul and q/k norm+rope+kv_append */
-    int32_t gemm_min_rows; /* rows (tokens) from which matmuls use cuBLASLt instead of matvec */
-    int32_t attn_chunk;    /* keys per block of the split (flash-decoding) attention */
-    int32_t mv_slices;     /* slices of K per row pair in the matvecs (0: automatic) */
-    int32_t mv_prefetch;   /* L2 prefetch in the matvecs: 0 none, 1 first item, 2 every item */
+    int32_t pdl;              /* 1: programmatic dependent launches where supported */
+    int32_t fuse;             /* 1: graph capture fuses norm+matmul and q/k norm+rope+kv_append */
+    int32_t gemm_min_rows;    /* rows (tokens) from which matmuls use cuBLASLt instead of matvec */
+    int32_t attn_chunk;       /* keys per block of the split (flash-decoding) attention */
+    int32_t mv_slices;        /* slices of K per row pair in the matvecs (0: automatic) */
+    int32_t mv_prefetch;      /* L2 prefetch in the matvecs: 0 none, 1 first item, 2 every item */
+    int32_t mv_blocks_per_sm; /* matvec blocks per multiprocessor (0: as many as fit) */
 };
 
 struct mc_cuda_profile_slot {

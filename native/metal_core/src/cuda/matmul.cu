@@ -125,7 +125,8 @@ int mc_cuda_matvec_resident_blocks(mc_cuda *self, const void *kernel, size_t sme
         cudaGetLastError();
         per_sm = 1;
     }
-    return per_sm * self->sm_count;
+    const int asked = self->tunables.mv_blocks_per_sm;
+    return (asked > 0 && asked < per_sm ? asked : per_sm) * self->sm_count;
 }
 
 mc_status mc_cuda_op_matmul_fused_norm(mc_cuda *self, const mc_op_desc *norm,

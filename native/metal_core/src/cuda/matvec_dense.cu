@@ -57,6 +57,23 @@ template <> struct dense<MC_DTYPE_BF16> {
     }
 };
 
+/* One batch of a warp's 16-byte loads: UNROLL steps (from step s0, every `slices`-th) of both
+ * rows. */
+template <int UNROLL>
+__device__ __forceinline__ void load_batch(uint4 (&raw)[UNROLL][2], const uint8_t *const (&rows)[2],
+                                           int s0, int slices, int chunks, int lane) {
+#pragma unroll
+    for (int u = 0; u < UNROLL; u++) {
+        const int c = (s0 + u * slices) * 32 + lane;
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+            raw[u][j] = c < chunks && rows[j] != nullptr
+                            ? __ldg(reinterpret_cast<const uint4 *>(rows[j]) + c)
+                            : make_uint4(0, 0, 0, 0);
+        }
+    }
+}
+
 template <int DTYPE, int MT, bool VEC>
 __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_args a, int slices) {
     using D = dense<DTYPE>;
@@ -71,14 +88,21 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_ar
     const int stride = gridDim.x * MC_MV_WARPS;
     const uint32_t row_bytes = (uint32_t)a.k * D::SIZE;
 
+    const int chunks = a.k / PER_CHUNK;
     mc_pdl_launch_dependents();
-    { /* the first item's rows, while the previous kernel drains */
+    /* The weights do not depend on the previous kernel: the first batch of the first item is
+     * loaded (and the rest of its rows prefetched to L2) before waiting for it. */
+    uint4 raw[UNROLL][2];
+    {
         const int item = blockIdx.x * MC_MV_WARPS + warp;
-        if (a.prefetch >= 1 && lane < 2 && item < items && item % slices == 0) {
-            const uint8_t *row = mc_mv_row(a, 2 * (item / slices) + lane);
-            if (row != nullptr) {
-                mc_prefetch_l2(row, row_bytes);
-            }
+        const int pair = item / slices, slice = item % slices;
+        const uint8_t *const rows[2] = {item < items ? mc_mv_row(a, 2 * pair) : nullptr,
+                                        item < items ? mc_mv_row(a, 2 * pair + 1) : nullptr};
+        if (VEC) {
+            load_batch<UNROLL>(raw, rows, slice, slices, chunks, lane);
+        }
+        if (a.prefetch >= 1 && lane < 2 && slice == 0 && rows[lane] != nullptr) {
+            mc_prefetch_l2(rows[lane], row_bytes);
         }
     }
     mc_pdl_wait();
@@ -98,14 +122,13 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_ar
     }
     __syncthreads();
 
-    const int chunks = a.k / PER_CHUNK;
     const int steps = (chunks + 31) / 32; /* a step: 32 chunks of 16 bytes of a row */
     for (int base = blockIdx.x * MC_MV_WARPS; base < items; base += stride) {
         const int item = base + warp;
         const bool active = item < items;
         const int pair = item / slices, slice = item % slices;
-        const uint8_t *rows[2] = {active ? mc_mv_row(a, 2 * pair) : nullptr,
-                                  active ? mc_mv_row(a, 2 * pair + 1) : nullptr};
+        const uint8_t *const rows[2] = {active ? mc_mv_row(a, 2 * pair) : nullptr,
+                                        active ? mc_mv_row(a, 2 * pair + 1) : nullptr};
         if (a.prefetch == 2 && lane < 2 && item + stride < items && (item + stride) % slices == 0) {
             const uint8_t *next = mc_mv_row(a, 2 * ((item + stride) / slices) + lane);
             if (next != nullptr) {
@@ -123,16 +146,8 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_ar
         if (VEC) {
             /* This slice's steps: slice, slice + slices, ... ; UNROLL of them loaded first. */
             for (int s0 = slice; active && s0 < steps; s0 += slices * UNROLL) {
-                uint4 raw[UNROLL][2];
-#pragma unroll
-                for (int u = 0; u < UNROLL; u++) {
-                    const int c = (s0 + u * slices) * 32 + lane;
-#pragma unroll
-                    for (int j = 0; j < 2; j++) {
-                        raw[u][j] = c < chunks && rows[j] != nullptr
-                                        ? __ldg(reinterpret_cast<const uint4 *>(rows[j]) + c)
-                                        : make_uint4(0, 0, 0, 0);
-                    }
+                if (base != (int)blockIdx.x * MC_MV_WARPS || s0 != slice) { /* not preloaded */
+                    load_batch<UNROLL>(raw, rows, s0, slices, chunks, lane);
                 }
 #pragma unroll
                 for (int u = 0; u < UNROLL; u++) {

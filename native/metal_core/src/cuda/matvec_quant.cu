@@ -174,6 +174,28 @@ __device__ __forceinline__ void quantize_row(const mc_mv_args &a, int r, int8_t 
     }
 }
 
+/* One batch of a warp's loads: UNROLL steps (from step s0, every `slices`-th) of both rows. */
+template <int DTYPE, int UNROLL>
+__device__ __forceinline__ void load_batch(raw_block (&raw)[UNROLL][2],
+                                           const uint8_t *const (&rows)[2], int s0, int slices,
+                                           int blocks, int lane) {
+    using F = fmt<DTYPE>;
+    constexpr int STEP = 32 / F::LANES;
+    const int sub = lane % F::LANES, lane_block = lane / F::LANES;
+#pragma unroll
+    for (int u = 0; u < UNROLL; u++) {
+        const int blk = (s0 + u * slices) * STEP + lane_block;
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+            if (blk < blocks && rows[j] != nullptr) {
+                raw[u][j] = load_block<DTYPE>(rows[j] + (int64_t)blk * F::BLOCK, sub);
+            } else {
+                raw[u][j] = raw_block{0u, 0u, 0u, 0.0f, 0.0f};
+            }
+        }
+    }
+}
+
 template <int DTYPE, int MT>
 __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_args a, int slices) {
     using F = fmt<DTYPE>;
@@ -192,13 +214,17 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_ar
     const uint32_t row_bytes = (uint32_t)blocks * F::BLOCK;
 
     mc_pdl_launch_dependents();
-    { /* the first item's rows, while the previous kernel drains */
+    /* The weights do not depend on the previous kernel: the first batch of the first item is
+     * loaded (and the rest of its rows prefetched to L2) before waiting for it. */
+    raw_block raw[UNROLL][2];
+    {
         const int item = blockIdx.x * MC_MV_WARPS + warp;
-        if (a.prefetch >= 1 && lane < 2 && item < items && item % slices == 0) {
-            const uint8_t *row = mc_mv_row(a, 2 * (item / slices) + lane);
-            if (row != nullptr) {
-                mc_prefetch_l2(row, row_bytes);
-            }
+        const int pair = item / slices, slice = item % slices;
+        const uint8_t *const rows[2] = {item < items ? mc_mv_row(a, 2 * pair) : nullptr,
+                                        item < items ? mc_mv_row(a, 2 * pair + 1) : nullptr};
+        load_batch<DTYPE, UNROLL>(raw, rows, slice, slices, blocks, lane);
+        if (a.prefetch >= 1 && lane < 2 && slice == 0 && rows[lane] != nullptr) {
+            mc_prefetch_l2(rows[lane], row_bytes);
         }
     }
     mc_pdl_wait();
@@ -215,8 +241,8 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_ar
         const int item = base + warp;
         const bool active = item < items;
         const int pair = item / slices, slice = item % slices;
-        const uint8_t *rows[2] = {active ? mc_mv_row(a, 2 * pair) : nullptr,
-                                  active ? mc_mv_row(a, 2 * pair + 1) : nullptr};
+        const uint8_t *const rows[2] = {active ? mc_mv_row(a, 2 * pair) : nullptr,
+                                        active ? mc_mv_row(a, 2 * pair + 1) : nullptr};
         if (a.prefetch == 2 && lane < 2 && item + stride < items && (item + stride) % slices == 0) {
             const uint8_t *next = mc_mv_row(a, 2 * ((item + stride) / slices) + lane);
             if (next != nullptr) {
@@ -233,18 +259,8 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_ar
         }
         /* This slice's steps: slice, slice + slices, ... ; UNROLL of them loaded first. */
         for (int s0 = slice; active && s0 < steps; s0 += slices * UNROLL) {
-            raw_block raw[UNROLL][2];
-#pragma unroll
-            for (int u = 0; u < UNROLL; u++) {
-                const int blk = (s0 + u * slices) * STEP + lane_block;
-#pragma unroll
-                for (int j = 0; j < 2; j++) {
-                    if (blk < blocks && rows[j] != nullptr) {
-                        raw[u][j] = load_block<DTYPE>(rows[j] + (int64_t)blk * F::BLOCK, sub);
-                    } else {
-                        raw[u][j] = raw_block{0u, 0u, 0u, 0.0f, 0.0f};
-                    }
-                }
+            if (base != (int)blockIdx.x * MC_MV_WARPS || s0 != slice) { /* not the preloaded one */
+                load_batch<DTYPE, UNROLL>(raw, rows, s0, slices, blocks, lane);
             }
 #pragma unroll
             for (int u = 0; u < UNROLL; u++) {

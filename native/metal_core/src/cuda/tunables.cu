@@ -48,6 +48,15 @@ mc_status set(mc_cuda_tunables *t, const char *name, int32_t value) {
         t->mv_prefetch = value;
         return MC_OK;
     }
+    if (strcmp(name, "cuda.mv_blocks_per_sm") == 0) {
+        if (value < 0 || value > 4) {
+            return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
+                                "tunable cuda.mv_blocks_per_sm is 0 (as many as fit) to 4, not %d",
+                                (int)value);
+        }
+        t->mv_blocks_per_sm = value;
+        return MC_OK;
+    }
     if (strcmp(name, "cuda.attn_chunk") == 0) {
         if (value != 16 && value != 32 && value != 64 && value != 128 && value != 256) {
             return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
@@ -73,6 +82,7 @@ mc_status mc_cuda_default_tunables(mc_cuda_tunables *tunables) {
     tunables->attn_chunk = 16;
     tunables->mv_slices = 0;
     tunables->mv_prefetch = 1;
+    tunables->mv_blocks_per_sm = 0;
     const char *overrides = getenv("MC_CUDA_TUNABLES");
     if (overrides == nullptr) {
         return MC_OK;
