@@ -13,6 +13,7 @@
  * them, so the step needs no second kernel. */
 #include "cuda_internal.h"
 #include "device_common.cuh"
+#include "rope_math.cuh"
 
 #include <cmath>
 
@@ -27,9 +28,9 @@ constexpr int kMaxSplits = 64;
 constexpr int kMaxHeadDim = 256;
 
 struct attn_args {
-    const float *q;
-    int64_t q_stride; /* elements */
-    const uint8_t *k_cache, *v_cache;
+    float *q;                   /* written only with prep (the roped q) */
+    int64_t q_stride;           /* elements */
+    uint8_t *k_cache, *v_cache; /* written only with prep */
     int64_t k_stride, v_stride; /* bytes */
     const int32_t *positions, *seq_ids;
     int64_t position_stride, seq_stride;
@@ -41,7 +42,61 @@ struct attn_args {
     float *partial;    /* [tokens][heads][splits][head_dim + 2] */
     int32_t *counters; /* [tokens][kv_heads][head_blocks], zero between launches */
     int32_t *flags;
+    /* With prep (one head block per kv head): every block also normalizes and ropes its q heads
+     * and the token's k itself, and uses them for key `position` instead of the cache row; the
+     * last split writes k and v into the caches; the last block to finish writes the roped q
+     * and k back where the rope ops would have (earlier, other blocks still read them). */
+    int prep;
+    float *k_row;
+    const float *v_row;
+    const float *q_norm, *k_norm;
+    float q_eps, k_eps;
+    int rope_dims, neox, cache_dtype;
+    const float *freq_factors;
+    mc_rope_frequencies frequencies;
 };
+
+/* With prep: the roped q heads and k back into their rows, as the rope ops leave them. */
+__device__ __forceinline__ void write_back(const attn_args &a, int token, int kv, int first_head,
+                                           int heads, const float (*s_q)[kMaxHeadDim],
+                                           const float *s_k) {
+    for (int i = threadIdx.x; i < (heads + 1) * a.head_dim; i += kThreads) {
+        const int h = i / a.head_dim, d = i % a.head_dim;
+        if (h < heads) {
+            a.q[token * a.q_stride + (int64_t)(first_head + h) * a.head_dim + d] = s_q[h][d];
+        } else {
+            a.k_row[(int64_t)kv * a.head_dim + d] = s_k[d];
+        }
+    }
+}
+
+/* One head in shared memory: RMS-normalized (weight != nullptr) and roped, by one warp. */
+__device__ __forceinline__ void prepare_head(const attn_args &a, const float *src, float *buf,
+                                             const float *weight, float eps, const float *sines,
+                                             const float *cosines, int lane) {
+    float sum = 0.0f;
+    for (int d = lane; d < a.head_dim; d += 32) {
+        buf[d] = src[d];
+        sum += src[d] * src[d];
+    }
+    __syncwarp();
+    if (weight != nullptr) {
+        sum = mc_warp_sum(sum);
+        const float scale = 1.0f / sqrtf(sum / (float)a.head_dim + eps); /* the CPU's formula */
+        for (int d = lane; d < a.head_dim; d += 32) {
+            buf[d] = buf[d] * scale * weight[d];
+        }
+        __syncwarp();
+    }
+    const int half = a.rope_dims / 2;
+    for (int i = lane; i < half; i += 32) {
+        const int first = a.neox ? i : 2 * i, second = a.neox ? i + half : 2 * i + 1;
+        const float x0 = buf[first], x1 = buf[second];
+        buf[first] = x0 * cosines[i] - x1 * sines[i];
+        buf[second] = x0 * sines[i] + x1 * cosines[i];
+    }
+    __syncwarp();
+}
 
 template <int DT> __device__ __forceinline__ float load_element(const uint8_t *row, int i) {
     if (DT == MC_DTYPE_F32) {
@@ -107,6 +162,8 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
     __shared__ float s_max[kWarps][kGroup], s_sum[kWarps][kGroup];
     __shared__ float s_acc[kWarps][kGroup][kMaxHeadDim];
     __shared__ int s_last;
+    __shared__ float s_q[kGroup][kMaxHeadDim], s_k[kMaxHeadDim], s_v[kMaxHeadDim];
+    __shared__ float s_sin[kMaxHeadDim / 2], s_cos[kMaxHeadDim / 2];
     mc_pdl_launch_dependents();
     mc_pdl_wait();
 
@@ -117,8 +174,11 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
     const int first_head = kv * a.group + head_block * kGroup;
     const int heads = min(kGroup, a.group - head_block * kGroup);
 
-    int position = a.positions[token * a.position_stride];
+    const int rope_position = a.positions[token * a.position_stride];
+    int position = rope_position;
     int sequence = a.seq_ids != nullptr ? a.seq_ids[token * a.seq_stride] : 0;
+    const bool cached =
+        position >= 0 && position < a.capacity && sequence >= 0 && sequence < a.sequences;
     if (position < 0 || position >= a.capacity || sequence < 0 || sequence >= a.sequences) {
         if (threadIdx.x == 0 && split == 0 && blockIdx.y == 0) {
             a.flags[MC_CUDA_FLAG_ATTN_POSITION] = 1;
@@ -134,6 +194,44 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
         return;
     }
     const int begin = split * chunk, end = min(keys, begin + chunk);
+    const int64_t base_row = (int64_t)sequence * a.capacity;
+
+    if (a.prep) {
+        for (int i = threadIdx.x; i < a.rope_dims / 2; i += kThreads) {
+            mc_rope_sincos(a.frequencies, a.freq_factors, rope_position, i, &s_sin[i], &s_cos[i]);
+        }
+        __syncthreads();
+        for (int item = warp; item <= heads; item += kWarps) {
+            const bool is_k = item == heads;
+            float *src = is_k
+                             ? a.k_row + (int64_t)kv * a.head_dim
+                             : a.q + token * a.q_stride + (int64_t)(first_head + item) * a.head_dim;
+            float *buf = is_k ? s_k : s_q[item];
+            prepare_head(a, src, buf, is_k ? a.k_norm : a.q_norm, is_k ? a.k_eps : a.q_eps, s_sin,
+                         s_cos, lane);
+            if (is_k && split == active - 1 && cached) {
+                uint8_t *cache = a.k_cache + (base_row + position) * a.k_stride;
+                for (int d = lane; d < a.head_dim; d += 32) {
+                    mc_store_element(cache, a.cache_dtype, kv * a.head_dim + d, buf[d]);
+                }
+            }
+        }
+        const float *v_src = a.v_row + (int64_t)kv * a.head_dim;
+        for (int d = threadIdx.x; d < a.head_dim; d += kThreads) {
+            s_v[d] = v_src[d];
+            if (split == active - 1 && cached) {
+                mc_store_element(a.v_cache + (base_row + position) * a.v_stride, a.cache_dtype,
+                                 kv * a.head_dim + d, v_src[d]);
+            }
+        }
+        if (split == active - 1 && !cached && threadIdx.x == 0) {
+            a.flags[MC_CUDA_FLAG_KV_POSITION] = 1;
+        }
+        __syncthreads();
+        if (active == 1) { /* the only block that reads them */
+            write_back(a, token, kv, first_head, heads, s_q, s_k);
+        }
+    }
 
     float q[kGroup][E];
 #pragma unroll
@@ -143,7 +241,8 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
 #pragma unroll
         for (int e = 0; e < E; e++) {
             const int d = dim_of<E, CONTIG>(lane, e);
-            q[g][e] = g < heads && d < a.head_dim ? row[d] * a.scale : 0.0f;
+            const float value = d < a.head_dim ? (a.prep ? s_q[g][d] : row[d]) : 0.0f;
+            q[g][e] = g < heads ? value * a.scale : 0.0f;
         }
     }
 
@@ -157,7 +256,6 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
             acc[g][e] = 0.0f;
         }
     }
-    const int64_t base_row = (int64_t)sequence * a.capacity;
     const int64_t head_offset = (int64_t)kv * a.head_dim * (DT == MC_DTYPE_F32 ? 4 : 2);
     /* Each warp takes kKeys consecutive keys per step, loading all their rows before using
      * any (several loads in flight per lane), then updates its running max once per step. */
@@ -171,6 +269,14 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
                                       a.head_dim, kr[u]);
             load_slice<DT, E, CONTIG>(a.v_cache + (base_row + j) * a.v_stride + head_offset, lane,
                                       a.head_dim, vr[u]);
+            if (a.prep && j0 + u == position) { /* the new key: not read from the cache */
+#pragma unroll
+                for (int e = 0; e < E; e++) {
+                    const int d = dim_of<E, CONTIG>(lane, e);
+                    kr[u][e] = d < a.head_dim ? s_k[d] : 0.0f;
+                    vr[u][e] = d < a.head_dim ? s_v[d] : 0.0f;
+                }
+            }
         }
 #pragma unroll
         for (int g = 0; g < kGroup; g++) {
@@ -286,6 +392,9 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
     if (threadIdx.x == 0) {
         *counter = 0;
     }
+    if (a.prep) { /* every other block has read q and k */
+        write_back(a, token, kv, first_head, heads, s_q, s_k);
+    }
 }
 
 template <int DT, int E, bool CONTIG>
@@ -337,7 +446,9 @@ size_t mc_cuda_attention_scratch(const mc_cuda *self, const mc_op_desc *op) {
            sizeof(float);
 }
 
-mc_status mc_cuda_op_attention(mc_cuda *self, const mc_op_desc *op) {
+namespace {
+
+mc_status run_attention(mc_cuda *self, const mc_op_desc *op, const mc_cuda_qk_prepare *prepare) {
     const int head_dim = op->i[3];
     if (head_dim > kMaxHeadDim) {
         return mc_set_error(MC_ERROR_UNSUPPORTED,
@@ -345,7 +456,7 @@ mc_status mc_cuda_op_attention(mc_cuda *self, const mc_op_desc *op) {
                             head_dim, kMaxHeadDim);
     }
     attn_args a = {};
-    a.q = reinterpret_cast<const float *>(mc_cuda_ptr(&op->t[0]));
+    a.q = reinterpret_cast<float *>(mc_cuda_ptr(&op->t[0]));
     a.q_stride = (int64_t)(op->t[0].row_stride / 4);
     a.k_cache = mc_cuda_ptr(&op->t[1]);
     a.v_cache = mc_cuda_ptr(&op->t[2]);
@@ -371,6 +482,20 @@ mc_status mc_cuda_op_attention(mc_cuda *self, const mc_op_desc *op) {
     a.min_chunk = self->tunables.attn_chunk;
     a.counters = self->counters;
     a.flags = self->error_flags_device;
+    if (prepare != nullptr) {
+        a.prep = 1;
+        a.k_row = prepare->k;
+        a.v_row = prepare->v;
+        a.q_norm = prepare->q_norm;
+        a.k_norm = prepare->k_norm;
+        a.q_eps = prepare->q_eps;
+        a.k_eps = prepare->k_eps;
+        a.rope_dims = prepare->rope_dims;
+        a.neox = prepare->neox;
+        a.cache_dtype = op->t[1].dtype;
+        a.freq_factors = prepare->freq_factors;
+        mc_rope_fill(&a.frequencies, prepare->base, prepare->rope_dims);
+    }
     if (a.splits > 1) {
         void *memory = nullptr;
         MC_TRY(mc_cuda_scratch(self, mc_cuda_attention_scratch(self, op), &memory));
@@ -393,4 +518,15 @@ mc_status mc_cuda_op_attention(mc_cuda *self, const mc_op_desc *op) {
     case MC_DTYPE_F16: return launch_dtype<MC_DTYPE_F16>(self, a, grid, e, contig);
     default: return launch_dtype<MC_DTYPE_BF16>(self, a, grid, e, contig);
     }
+}
+
+} // namespace
+
+mc_status mc_cuda_op_attention(mc_cuda *self, const mc_op_desc *op) {
+    return run_attention(self, op, nullptr);
+}
+
+mc_status mc_cuda_op_attention_prepared(mc_cuda *self, const mc_op_desc *op,
+                                        const mc_cuda_qk_prepare *prepare) {
+    return run_attention(self, op, prepare);
 }

@@ -207,6 +207,20 @@ mc_status mc_cuda_op_kv_append(mc_cuda *self, const mc_op_desc *op);
 mc_status mc_cuda_op_attention(mc_cuda *self, const mc_op_desc *op);
 mc_status mc_cuda_op_argmax(mc_cuda *self, const mc_op_desc *op);
 
+/* The q/k preparation of a decode step (per-head RMS norms, rope, the append of k and v) done
+ * inside the attention kernel (fusion.cu). */
+struct mc_cuda_qk_prepare {
+    float *k;                     /* the token's k row (roped in place) */
+    const float *v;               /* its v row */
+    const float *q_norm, *k_norm; /* per-head norm weights, or nullptr */
+    float q_eps, k_eps;
+    int rope_dims, neox;
+    float base;
+    const float *freq_factors; /* or nullptr */
+};
+mc_status mc_cuda_op_attention_prepared(mc_cuda *self, const mc_op_desc *op,
+                                        const mc_cuda_qk_prepare *prepare);
+
 /* Scratch bytes an op needs (0 for most), so graph_create can size the arena before capture. */
 size_t mc_cuda_op_scratch(const mc_cuda *self, const mc_op_desc *op);
 size_t mc_cuda_matmul_scratch(const mc_cuda *self, const mc_op_desc *op);

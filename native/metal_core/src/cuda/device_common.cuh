@@ -41,6 +41,17 @@ __device__ __forceinline__ uint16_t mc_f32_to_bf16(float value) {
     return __bfloat16_as_ushort(__float2bfloat16_rn(value));
 }
 
+/* Stores element i of a row of f32, f16 or bf16 (KV caches). */
+__device__ __forceinline__ void mc_store_element(uint8_t *row, int dtype, int i, float value) {
+    if (dtype == 0 /* MC_DTYPE_F32 */) {
+        reinterpret_cast<float *>(row)[i] = value;
+    } else if (dtype == 1 /* MC_DTYPE_F16 */) {
+        reinterpret_cast<uint16_t *>(row)[i] = mc_f32_to_f16(value);
+    } else {
+        reinterpret_cast<uint16_t *>(row)[i] = mc_f32_to_bf16(value);
+    }
+}
+
 __device__ __forceinline__ float mc_warp_sum(float value) {
 #pragma unroll
     for (int offset = 16; offset > 0; offset >>= 1) {

@@ -5,7 +5,8 @@
  *     itself (matvec.cuh), block 0 also writing h.
  *  2. [rms_norm of each q head, rms_norm of each k head (Qwen3)], rope(q), rope(k),
  *     kv_append(k, v) (one token): one kernel normalizes and rotates every q and k head and
- *     writes k and v into the caches.
+ *     writes k and v into the caches; when the attention over them follows (at most 8 query
+ *     heads per kv head), the attention kernel does all of it itself (attention.cu).
  *
  * The memory after a fused kernel is what the ops would have left (every output the ops write is
  * written), so nothing downstream can tell; ops that do not match run one by one. The eager
@@ -123,16 +124,6 @@ struct prepare_args {
     int32_t *flags;
 };
 
-__device__ __forceinline__ void store_cache(uint8_t *row, int dtype, int i, float value) {
-    if (dtype == MC_DTYPE_F32) {
-        reinterpret_cast<float *>(row)[i] = value;
-    } else if (dtype == MC_DTYPE_F16) {
-        reinterpret_cast<uint16_t *>(row)[i] = mc_f32_to_f16(value);
-    } else {
-        reinterpret_cast<uint16_t *>(row)[i] = mc_f32_to_bf16(value);
-    }
-}
-
 /* A warp per q head, a warp per k head, and one warp that copies v into its cache. */
 __global__ __launch_bounds__(kWarps * 32) void prepare_kernel(prepare_args a) {
     __shared__ float buffer[kWarps][kMaxHeadDim];
@@ -160,7 +151,7 @@ __global__ __launch_bounds__(kWarps * 32) void prepare_kernel(prepare_args a) {
             return;
         }
         for (int i = lane; i < a.kv_width; i += 32) {
-            store_cache(a.v_cache + cache_row * a.v_cache_stride, a.cache_dtype, i, a.v[i]);
+            mc_store_element(a.v_cache + cache_row * a.v_cache_stride, a.cache_dtype, i, a.v[i]);
         }
         return;
     }
@@ -196,16 +187,57 @@ __global__ __launch_bounds__(kWarps * 32) void prepare_kernel(prepare_args a) {
         x[first] = y0;
         x[second] = y1;
         if (cache != nullptr) {
-            store_cache(cache, a.cache_dtype, column + first, y0);
-            store_cache(cache, a.cache_dtype, column + second, y1);
+            mc_store_element(cache, a.cache_dtype, column + first, y0);
+            mc_store_element(cache, a.cache_dtype, column + second, y1);
         }
     }
     for (int i = a.rope_dims + lane; i < a.head_dim; i += 32) {
         x[i] = buf[i];
         if (cache != nullptr) {
-            store_cache(cache, a.cache_dtype, column + i, buf[i]);
+            mc_store_element(cache, a.cache_dtype, column + i, buf[i]);
         }
     }
+}
+
+/* Whether `att` is the one-token attention over what the prepare pattern (ops, covered) leaves:
+ * its q, caches and positions, one head block per kv head (at most 8 query heads each). */
+bool attention_follows(const mc_op_desc *ops, int32_t covered, const mc_op_desc &att) {
+    const int norms = covered - 3;
+    const mc_op_desc &rq = ops[norms], &rk = ops[norms + 1], &kv = ops[norms + 2];
+    if (att.kind != MC_OPK_ATTENTION || !same(att.t[0], rq.t[0]) || !same(att.t[1], kv.t[2]) ||
+        !same(att.t[2], kv.t[3]) || !same(att.t[3], kv.t[4]) || att.i[0] != kv.i[0] ||
+        att.i[1] != rq.i[0] || att.i[2] != rk.i[0] || att.i[3] != rq.i[1] ||
+        att.i[1] / att.i[2] > 8) {
+        return false;
+    }
+    if (present(att.t[4]) ? !present(kv.t[5]) || !same(att.t[4], kv.t[5]) : present(kv.t[5])) {
+        return false;
+    }
+    const mc_tensor &out = att.t[5];
+    return !overlap(out, rq.t[0]) && !overlap(out, rk.t[0]) && !overlap(out, kv.t[1]) &&
+           !overlap(out, kv.t[2]) && !overlap(out, kv.t[3]);
+}
+
+/* The pattern's q/k preparation done by the attention kernel (attention.cu). */
+mc_status run_prepared_attention(mc_cuda *self, const mc_op_desc *ops, int32_t covered,
+                                 const mc_op_desc &att) {
+    const int norms = covered - 3;
+    const mc_op_desc &rq = ops[norms], &rk = ops[norms + 1], &kv = ops[norms + 2];
+    mc_cuda_qk_prepare p = {};
+    p.k = reinterpret_cast<float *>(mc_cuda_ptr(&rk.t[0]));
+    p.v = reinterpret_cast<const float *>(mc_cuda_ptr(&kv.t[1]));
+    if (norms == 2) {
+        p.q_norm = reinterpret_cast<const float *>(mc_cuda_ptr(&ops[0].t[1]));
+        p.k_norm = reinterpret_cast<const float *>(mc_cuda_ptr(&ops[1].t[1]));
+        p.q_eps = ops[0].f[0];
+        p.k_eps = ops[1].f[0];
+    }
+    p.rope_dims = rq.i[2];
+    p.neox = rq.i[3] == MC_ROPE_NEOX;
+    p.base = rq.f[0];
+    p.freq_factors =
+        present(rq.t[2]) ? reinterpret_cast<const float *>(mc_cuda_ptr(&rq.t[2])) : nullptr;
+    return mc_cuda_op_attention_prepared(self, &att, &p);
 }
 
 mc_status run_prepare(mc_cuda *self, const mc_op_desc *ops, int32_t covered) {
@@ -262,6 +294,12 @@ mc_status mc_cuda_run_fused(mc_cuda *self, const mc_op_desc *ops, int32_t count)
             if (covered > 0) {
                 for (int32_t j = 1; j < covered; j++) {
                     MC_TRY(mc_cuda_check_alignment(&ops[i + j]));
+                }
+                if (i + covered < count && attention_follows(ops + i, covered, ops[i + covered])) {
+                    MC_TRY(mc_cuda_check_alignment(&ops[i + covered]));
+                    MC_TRY(run_prepared_attention(self, ops + i, covered, ops[i + covered]));
+                    i += covered + 1;
+                    continue;
                 }
                 MC_TRY(run_prepare(self, ops + i, covered));
                 i += covered;

@@ -18,16 +18,6 @@ struct kv_args {
     int32_t *flags;
 };
 
-__device__ __forceinline__ void store(uint8_t *row, int dtype, int i, float value) {
-    if (dtype == MC_DTYPE_F32) {
-        reinterpret_cast<float *>(row)[i] = value;
-    } else if (dtype == MC_DTYPE_F16) {
-        reinterpret_cast<uint16_t *>(row)[i] = mc_f32_to_f16(value);
-    } else {
-        reinterpret_cast<uint16_t *>(row)[i] = mc_f32_to_bf16(value);
-    }
-}
-
 __global__ __launch_bounds__(256) void kv_append_kernel(kv_args a) {
     mc_pdl_launch_dependents();
     mc_pdl_wait();
@@ -46,8 +36,8 @@ __global__ __launch_bounds__(256) void kv_append_kernel(kv_args a) {
     const float *k = a.k + token * a.k_stride;
     const float *v = a.v + token * a.v_stride;
     for (int i = threadIdx.x; i < a.width; i += blockDim.x) {
-        store(k_row, a.dtype, i, k[i]);
-        store(v_row, a.dtype, i, v[i]);
+        mc_store_element(k_row, a.dtype, i, k[i]);
+        mc_store_element(v_row, a.dtype, i, v[i]);
     }
 }
 

@@ -154,10 +154,15 @@ __device__ __forceinline__ void mc_mv_finish_item(const mc_mv_args &a, int pair,
 
 /* Slices of K per row pair for a launch: as many as keep every item to one batch of `unroll`
  * steps (all of a warp's loads in flight at once), a power of two up to 16 (a block's warps hold
- * all slices of a pair); `requested` (cuda.mv_slices) overrides when not 0. */
-static inline int mc_mv_slices(int steps, int unroll, int requested) {
+ * all slices of a pair), none where pairs are plenty (8 per resident warp: the output
+ * projection; measured faster); `requested` (cuda.mv_slices) overrides when not 0. */
+static inline int mc_mv_slices(int pairs, int resident_warps, int steps, int unroll,
+                               int requested) {
     if (requested > 0) {
         return requested;
+    }
+    if ((int64_t)pairs >= 8 * (int64_t)resident_warps) {
+        return 1;
     }
     int slices = 1;
     while (slices * 2 <= 16 && slices * 2 * unroll <= steps) {

@@ -219,7 +219,8 @@ template <int DTYPE, int MT, bool VEC> mc_status launch(mc_cuda *self, const mc_
     const int resident = mc_cuda_matvec_resident_blocks(self, (const void *)kernel, smem);
     const int pairs = (a.total_rows + 1) / 2;
     const int steps = VEC ? (a.k / (16 / dense<DTYPE>::SIZE) + 31) / 32 : (a.k + 31) / 32;
-    const int slices = mc_mv_slices(steps, MT == 1 ? MC_MV_UNROLL : 2, self->tunables.mv_slices);
+    const int slices = mc_mv_slices(pairs, resident * MC_MV_WARPS, steps,
+                                    MT == 1 ? MC_MV_UNROLL : 2, self->tunables.mv_slices);
     const int blocks = (pairs * slices + MC_MV_WARPS - 1) / MC_MV_WARPS;
     const dim3 grid(blocks < resident ? blocks : resident);
     return mc_cuda_launch(self, VEC ? "matvec_dense" : "matvec_dense_unaligned", kernel, grid,

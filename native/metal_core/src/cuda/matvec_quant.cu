@@ -298,7 +298,8 @@ template <int DTYPE, int MT> mc_status launch(mc_cuda *self, const mc_mv_args &a
     const int resident = mc_cuda_matvec_resident_blocks(self, (const void *)kernel, smem);
     const int pairs = (a.total_rows + 1) / 2;
     const int steps = (a.k / 32 + 32 / fmt<DTYPE>::LANES - 1) / (32 / fmt<DTYPE>::LANES);
-    const int slices = mc_mv_slices(steps, MT == 1 ? MC_MV_UNROLL : 2, self->tunables.mv_slices);
+    const int slices = mc_mv_slices(pairs, resident * MC_MV_WARPS, steps,
+                                    MT == 1 ? MC_MV_UNROLL : 2, self->tunables.mv_slices);
     const int blocks = (pairs * slices + MC_MV_WARPS - 1) / MC_MV_WARPS;
     const dim3 grid(blocks < resident ? blocks : resident);
     return mc_cuda_launch(self, "matvec_quant", kernel, grid, dim3(MC_MV_THREADS), smem, a, slices);
