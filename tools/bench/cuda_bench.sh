@@ -16,21 +16,23 @@ export METALCORE_NATIVE_LIBRARY=$build/libmetal_core.so
 SHAPES=${SHAPES:-Qwen3-0.6B Qwen3-1.7B Llama-3.2-1B}
 QUANTS=${QUANTS:-BF16 Q8_0 Q4_0}
 RUNS=${RUNS:-15}
+CONTEXTS=${CONTEXTS:-128 4096} # decode from position 128 (prompt 128) or 4096 (3968 already cached)
 
 [ -f "$out/bandwidth.txt" ] || "$build/mc_cuda_bandwidth" > "$out/bandwidth.txt"
 cat "$out/bandwidth.txt"
 
 bench() { # name, extra arguments...
   local name=$1; shift
-  "$cli" bench --backend cuda --runs "$RUNS" --warmup 2 --prompt 128 --gen 128 "$@" > "$out/$name.txt" 2> "$out/$name.err"
+  timeout "${BENCH_TIMEOUT:-200}" "$cli" bench --backend cuda --runs "$RUNS" --warmup 2 --prompt 128 --gen 128 "$@" > "$out/$name.txt" 2> "$out/$name.err"
   echo "$name: $(grep -E '^decode' "$out/$name.txt" || tail -3 "$out/$name.err")"
 }
 
 if [[ " $parts " == *" ours "* ]]; then
   for shape in $SHAPES; do
     for quant in $QUANTS; do
-      bench "ours_${shape}_${quant}_ctx128" --shape "$shape" --quant "$quant" --depth 0
-      bench "ours_${shape}_${quant}_ctx4096" --shape "$shape" --quant "$quant" --depth 3968
+      for context in $CONTEXTS; do
+        bench "ours_${shape}_${quant}_ctx${context}" --shape "$shape" --quant "$quant" --depth $((context - 128))
+      done
     done
   done
 fi

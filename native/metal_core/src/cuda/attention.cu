@@ -157,8 +157,9 @@ template <int E, bool CONTIG> __device__ __forceinline__ int dim_of(int lane, in
     return CONTIG ? lane * E + e : lane + 32 * e;
 }
 
-template <int DT, int E, bool CONTIG>
-__global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
+/* GMAX: the query heads a block holds in registers (2, or kGroup where kv heads have more). */
+template <int DT, int E, bool CONTIG, int GMAX>
+__global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(attn_args a) {
     __shared__ float s_max[kWarps][kGroup], s_sum[kWarps][kGroup];
     __shared__ float s_acc[kWarps][kGroup][kMaxHeadDim];
     __shared__ int s_last;
@@ -233,9 +234,9 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
         }
     }
 
-    float q[kGroup][E];
+    float q[GMAX][E];
 #pragma unroll
-    for (int g = 0; g < kGroup; g++) {
+    for (int g = 0; g < GMAX; g++) {
         const float *row =
             a.q + token * a.q_stride + (int64_t)(first_head + (g < heads ? g : 0)) * a.head_dim;
 #pragma unroll
@@ -246,9 +247,9 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
         }
     }
 
-    float m[kGroup], l[kGroup], acc[kGroup][E];
+    float m[GMAX], l[GMAX], acc[GMAX][E];
 #pragma unroll
-    for (int g = 0; g < kGroup; g++) {
+    for (int g = 0; g < GMAX; g++) {
         m[g] = -INFINITY;
         l[g] = 0.0f;
 #pragma unroll
@@ -279,7 +280,7 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
             }
         }
 #pragma unroll
-        for (int g = 0; g < kGroup; g++) {
+        for (int g = 0; g < GMAX; g++) {
             if (g >= heads) {
                 break;
             }
@@ -316,7 +317,7 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
 
     /* Merge the warps. */
 #pragma unroll
-    for (int g = 0; g < kGroup; g++) {
+    for (int g = 0; g < GMAX; g++) {
         if (g >= heads) {
             break;
         }
@@ -399,8 +400,12 @@ __global__ __launch_bounds__(kThreads) void attention_kernel(attn_args a) {
 
 template <int DT, int E, bool CONTIG>
 mc_status launch(mc_cuda *self, const attn_args &a, dim3 grid) {
-    return mc_cuda_launch(self, "attention", attention_kernel<DT, E, CONTIG>, grid, dim3(kThreads),
-                          0, a);
+    if (a.group <= 2) {
+        return mc_cuda_launch(self, "attention", attention_kernel<DT, E, CONTIG, 2>, grid,
+                              dim3(kThreads), 0, a);
+    }
+    return mc_cuda_launch(self, "attention", attention_kernel<DT, E, CONTIG, kGroup>, grid,
+                          dim3(kThreads), 0, a);
 }
 
 template <int DT, bool CONTIG>
