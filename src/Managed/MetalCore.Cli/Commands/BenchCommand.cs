@@ -53,8 +53,9 @@ internal static class BenchCommand
         {
             Console.WriteLine($"backend auto -> {TuningTable.BackendName(choice.Backend)}: {choice.Reason}");
         }
-        using var modelA = specA.Load(backendA, new ModelLoadOptions());
-        using var modelB = specB?.Load(specB.ChooseBackend().Backend, new ModelLoadOptions());
+        var loadOptions = new ModelLoadOptions { HighPriority = parsed.GetValue(arguments.HighPriority) };
+        using var modelA = specA.Load(backendA, loadOptions);
+        using var modelB = specB?.Load(specB.ChooseBackend().Backend, loadOptions);
         var bandwidthA = MeasureBandwidth(modelA);
         double? bandwidthB = modelB is null ? null : modelB.Backend == modelA.Backend && modelB.DeviceName == modelA.DeviceName ? bandwidthA : MeasureBandwidth(modelB);
         var started = DateTime.UtcNow;
@@ -122,7 +123,7 @@ internal static class BenchCommand
 
 /// <summary>The options of `bench` beyond the model's.</summary>
 internal sealed record BenchArguments(Option<int> Runs, Option<int> Warmup, Option<int> Prompt, Option<int> Gen, Option<int> Depth,
-    Option<GgmlType> KvType, Option<int> Load, Option<string?> Vs, Option<string?> Json, Option<string?> Chart)
+    Option<GgmlType> KvType, Option<int> Load, Option<string?> Vs, Option<string?> Json, Option<string?> Chart, Option<bool> HighPriority)
 {
     public static BenchArguments AddTo(Command command)
     {
@@ -136,9 +137,10 @@ internal sealed record BenchArguments(Option<int> Runs, Option<int> Warmup, Opti
             new Option<int>("--load") { Description = "Background load processes on the same device (CPU: busy cores; GPU: decoding processes); runs with and without load alternate." },
             new Option<string?>("--vs") { Description = "Other settings to compare with, e.g. --vs '--backend cuda' or --vs '--tunable spin_us=0'; runs alternate A B A B." },
             new Option<string?>("--json") { Description = "Write the report as JSON (schema: docs/bench-report.schema.json)." },
-            new Option<string?>("--chart") { Description = "Write a PNG chart of every run with the mean and its 95% CI." });
+            new Option<string?>("--chart") { Description = "Write a PNG chart of every run with the mean and its 95% CI." },
+            new Option<bool>("--high-priority") { Description = "Ask the device for its highest scheduling priority (CUDA: stream priority; Metal: the opt-in private GPU priority)." });
         foreach (var option in new Option[] { arguments.Runs, arguments.Warmup, arguments.Prompt, arguments.Gen, arguments.Depth, arguments.KvType,
-            arguments.Load, arguments.Vs, arguments.Json, arguments.Chart })
+            arguments.Load, arguments.Vs, arguments.Json, arguments.Chart, arguments.HighPriority })
         {
             command.Options.Add(option);
         }
