@@ -5,9 +5,11 @@
 //   Bindings   regenerate src/Managed/MetalCore/Interop/NativeMethods.g.cs from metal_core.h.
 //   Build      Native, then Interop.sln.
 //   Test       Build, then format checks, native tests (ctest), native tests under
-//              AddressSanitizer + UBSan, and the NUnit tests; ends with one summary line.
-//   Pack       NuGet packages into artifacts/packages/.
-//   Demo       (default) Build, then generate text with the CLI on the default model.
+//              AddressSanitizer + UBSan, Pack, and the NUnit tests (among them the consumer test
+//              that installs the packages into a new project); ends with one summary line.
+//   Pack       NuGet packages into artifacts/packages/: MetalCore, MetalCore.Runtime.<rid> for
+//              each native library built (linux-x64; osx-arm64 on macOS), the MetalCore.Cli tool.
+//   Demo       (default) Build, then generate a story with the CLI's built-in demo model.
 using System.Xml.Linq;
 
 var target = Argument("target", "Demo");
@@ -100,9 +102,10 @@ Task("FormatCheck")
     .Description("dotnet format and clang-format must find nothing to change.")
     .Does(() =>
 {
-    Run("dotnet", "format Interop.sln --verify-no-changes --no-restore");
+    Run("dotnet", "format Interop.sln --verify-no-changes");
     var sources = GetFiles("native/**/*.{c,h,cpp,hpp,cu,cuh,m,metal}")
         .Concat(GetFiles("tests/native/**/*.{c,h,cpp,hpp}"))
+        .Concat(GetFiles("tests/metal/**/*.{c,h,cpp,hpp,m}"))
         .Select(file => $"\"{file}\"");
     Run("clang-format", $"--dry-run --Werror {string.Join(" ", sources)}");
 });
@@ -128,6 +131,7 @@ Task("NativeSanitizerTest")
 
 Task("DotnetTest")
     .IsDependentOn("Build")
+    .IsDependentOn("Pack")
     .Does(() =>
 {
     EnsureDirectoryExists(testResults);
@@ -166,6 +170,8 @@ Task("Pack")
     .IsDependentOn("Build")
     .Does(() =>
 {
+    // Only this build's packages: the consumer test installs whatever is there.
+    CleanDirectory(artifacts.Combine("packages"));
     Run("dotnet", $"pack Interop.sln -c {configuration} --no-build --nologo -o \"{artifacts.Combine("packages")}\"");
 });
 
@@ -173,8 +179,10 @@ Task("Demo")
     .IsDependentOn("Build")
     .Does(() =>
 {
+    // No -m: the CLI runs the built-in demo model (assets/demo-model/metalcore-demo.gguf,
+    // copied beside it by the build) and reports prompt and generation tok/s.
     Run("dotnet", $"run --project src/Managed/MetalCore.Cli -c {configuration} --no-build -- run "
-        + "--prompt \"Once upon a time\" --max-tokens 120");
+        + "--prompt \"Once upon a time, there was a little girl named Lily.\" --max-tokens 200");
 });
 
 RunTarget(target);

@@ -13,17 +13,9 @@ namespace MetalCore.Tests.Models;
 [TestFixture]
 public class Stories260KGreedyTests
 {
-    private const int Bos = 1;
+    private const int Bos = Stories260K.Bos;
 
-    private static (string Model, int[] Expected) Fixture()
-    {
-        var model = Fixtures.Require("models/stories260K/stories260K.gguf");
-        var ids = File.ReadAllText(Fixtures.Require("models/stories260K/expected_greedy_bos_256_ids.txt"))
-            .Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)
-            .Select(int.Parse)
-            .ToArray();
-        return (model, ids);
-    }
+    private static (string Model, int[] Expected) Fixture() => (Stories260K.ModelPath, Stories260K.ExpectedGreedyIds());
 
     private static int[] Greedy(InferenceSession session, ReadOnlySpan<int> prompt, int count)
     {

@@ -6,7 +6,7 @@ namespace MetalCore.Benchmarking;
 /// 10 runs on), its 95% confidence interval from Student's t, the median, and the spread
 /// (max − min over all counted runs, as a percentage of the trimmed mean).
 /// </summary>
-public sealed record RunStatistics
+internal sealed record RunStatistics
 {
     /// <summary>Runs counted.</summary>
     public required int Count { get; init; }

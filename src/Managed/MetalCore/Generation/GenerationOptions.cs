@@ -35,10 +35,18 @@ public enum FinishReason
 }
 
 /// <summary>Counts and timings of one generation.</summary>
+/// <param name="PromptTokens">Tokens of the prompt, reused ones included.</param>
+/// <param name="GeneratedTokens">Tokens the model produced, an end-of-generation token included.</param>
+/// <param name="PromptTime">Time to process the prompt and choose the first token.</param>
+/// <param name="GenerationTime">Time to produce the tokens after the first.</param>
+/// <param name="FinishReason">Why the generation ended.</param>
 public sealed record GenerationStatistics(int PromptTokens, int GeneratedTokens, TimeSpan PromptTime, TimeSpan GenerationTime, FinishReason FinishReason)
 {
-    /// <summary>Prompt tokens processed per second.</summary>
-    public double PromptTokensPerSecond => PromptTokens / Math.Max(PromptTime.TotalSeconds, 1e-9);
+    /// <summary>Prompt tokens whose keys and values were already in the cache (not processed again).</summary>
+    public int ReusedPromptTokens { get; init; }
+
+    /// <summary>Prompt tokens processed per second (reused ones are not processed).</summary>
+    public double PromptTokensPerSecond => (PromptTokens - ReusedPromptTokens) / Math.Max(PromptTime.TotalSeconds, 1e-9);
 
     /// <summary>Tokens generated per second (after the first, which the prompt pass produces).</summary>
     public double GenerationTokensPerSecond => Math.Max(GeneratedTokens - 1, 0) / Math.Max(GenerationTime.TotalSeconds, 1e-9);

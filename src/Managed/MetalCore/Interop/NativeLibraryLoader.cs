@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -47,6 +48,10 @@ internal static class NativeLibraryLoader
         }
     }
 
+    /// <summary>The file the library was loaded from; null before it is loaded or when the
+    /// runtime's own probing found it.</summary>
+    internal static string? LoadedPath { get; private set; }
+
     private static IntPtr LoadForThisProcess()
     {
         var explicitPath = Environment.GetEnvironmentVariable(OverrideVariable);
@@ -56,6 +61,7 @@ internal static class NativeLibraryLoader
         var handle = Load(candidates, out var failures);
         if (handle != IntPtr.Zero)
         {
+            LoadedPath = candidates[failures.Count];
             return handle;
         }
         // Last, the runtime's own probing (deps.json native search directories of a package).
@@ -69,9 +75,9 @@ internal static class NativeLibraryLoader
 
     // The folder of MetalCore.dll when it differs from the application's (e.g. a plugin); empty
     // in a single-file application, where AppContext.BaseDirectory is the right place anyway.
-#pragma warning disable IL3000
+    // The attribute (not a #pragma) also silences the NativeAOT compiler, which reports IL3000 itself.
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty Location is handled: the candidate list skips empty directories.")]
     private static string? AssemblyDirectory() => Path.GetDirectoryName(typeof(NativeLibraryLoader).Assembly.Location);
-#pragma warning restore IL3000
 
     /// <summary>The files to try, in order, for the given application directories.</summary>
     internal static IReadOnlyList<string> CandidatePaths(IEnumerable<string?> directories)

@@ -1,7 +1,7 @@
 namespace MetalCore.ModelFiles;
 
 /// <summary>Block layout of each <see cref="GgmlType"/>: how many elements a block holds and its size in bytes.</summary>
-public static class GgmlTypeTraits
+internal static class GgmlTypeTraits
 {
     /// <summary>True when <paramref name="type"/> is a type ggml defines (so its byte size is known).</summary>
     public static bool IsKnown(GgmlType type) => TryGetLayout(type, out _, out _);

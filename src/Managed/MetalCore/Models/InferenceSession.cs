@@ -36,8 +36,14 @@ public sealed class InferenceSession : IDisposable
     /// <summary>Tokens the session can hold.</summary>
     public int ContextLength => _cache.Capacity;
 
+    /// <summary>Rows of logits one forward pass returns at most (<see cref="SessionOptions.MaxLogitRows"/>, capped by the batch size).</summary>
+    public int MaxLogitRows => _activations.MaxLogitRows;
+
     /// <summary>Entries in each row of logits.</summary>
     public int VocabularySize => _config.VocabularySize;
+
+    /// <summary>Prompt tokens one batch of the forward pass takes.</summary>
+    internal int BatchSize => _activations.MaxTokens;
 
     /// <summary>Forgets every token (the cache is reused from position 0).</summary>
     public void Reset() => Position = 0;

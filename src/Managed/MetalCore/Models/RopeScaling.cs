@@ -1,7 +1,7 @@
 namespace MetalCore.Models;
 
 /// <summary>Rope frequency scalings expressed as the per-frequency divisors the rope op takes.</summary>
-public static class RopeScaling
+internal static class RopeScaling
 {
     /// <summary>
     /// Llama 3's scaling (rope_type "llama3"): wavelengths shorter than

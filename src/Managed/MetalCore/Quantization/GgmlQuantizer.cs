@@ -8,7 +8,7 @@ namespace MetalCore.Quantization;
 /// bit as ggml's reference code does, and decodes every type MetalCore reads back to F32.
 /// Large inputs are split across threads at block boundaries.
 /// </summary>
-public static class GgmlQuantizer
+internal static class GgmlQuantizer
 {
     // Below this many elements the work is too small to be worth other threads.
     private const int ParallelThreshold = 1 << 20;

@@ -24,13 +24,23 @@ internal static class NativeLibraryVersion
     /// <summary>The native library's version string.</summary>
     public static unsafe string NativeVersion => Marshal.PtrToStringUTF8((nint)NativeMethods.VersionString()) ?? "";
 
-    private static Exception? FindMismatch()
+    private static Exception? FindMismatch() =>
+        Mismatch((int)NativeMethods.AbiVersion(), NativeVersion, NativeLibraryLoader.LoadedPath);
+
+    /// <summary>The error for a native library of ABI version <paramref name="nativeAbi"/>, or null when it matches.</summary>
+    internal static MetalCoreException? Mismatch(int nativeAbi, string nativeVersion, string? nativePath)
     {
-        var native = NativeMethods.AbiVersion();
-        return native == NativeConstants.AbiVersion ? null : new MetalCoreException(
-            $"The native library metal_core has ABI version {native} ({NativeVersion}), but this MetalCore.dll "
-            + $"was built for ABI version {NativeConstants.AbiVersion}: the managed and native parts come from "
-            + "different builds. Use the MetalCore.Runtime package of the same version as MetalCore, or rebuild "
-            + "both with `dotnet cake --target=Build`.");
+        if (nativeAbi == NativeConstants.AbiVersion)
+        {
+            return null;
+        }
+        var where = nativePath is null ? "" : $" loaded from '{nativePath}'";
+        var managed = typeof(NativeLibraryVersion).Assembly.GetName().Version;
+        return new MetalCoreException(
+            $"The native library metal_core{where} has ABI version {nativeAbi} ({nativeVersion}), but MetalCore.dll {managed} "
+            + $"was built for ABI version {NativeConstants.AbiVersion}: the managed and native parts come from different builds. "
+            + $"Reference the MetalCore.Runtime.{NativeLibraryLoader.RuntimeIdentifier} package of the same version as MetalCore "
+            + $"(and remove other copies of {NativeLibraryLoader.PlatformFileName} from the application folder), or in a clone "
+            + "rebuild both with `dotnet cake --target=Build`.");
     }
 }

@@ -7,7 +7,7 @@ namespace MetalCore.Sampling;
 /// (Hugging Face's order: the filters see the tempered distribution), then a seeded draw.
 /// One sampler belongs to one generation; it is not thread-safe.
 /// </summary>
-public sealed class TokenSampler
+internal sealed class TokenSampler
 {
     private readonly SamplingOptions _options;
     private readonly RandomSource _random;

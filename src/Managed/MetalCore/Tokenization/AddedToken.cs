@@ -7,4 +7,4 @@ namespace MetalCore.Tokenization;
 /// <param name="Id">The token id.</param>
 /// <param name="Text">The token's text, matched verbatim.</param>
 /// <param name="IsSpecial">True for a control token (matched only when special tokens are parsed, decoded only when rendered); false for one that is always matched and decoded.</param>
-public sealed record AddedToken(int Id, string Text, bool IsSpecial);
+internal sealed record AddedToken(int Id, string Text, bool IsSpecial);

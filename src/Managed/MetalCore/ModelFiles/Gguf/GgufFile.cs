@@ -10,7 +10,7 @@ namespace MetalCore.ModelFiles.Gguf;
 /// Tensor data is not copied: <see cref="GetTensorBytes"/> and <see cref="GetTensorPointer"/>
 /// point into the mapping and stay valid until the file is disposed.
 /// </summary>
-public sealed unsafe class GgufFile : IDisposable
+internal sealed unsafe class GgufFile : IDisposable
 {
     /// <summary>The alignment of the data section and tensor offsets when <c>general.alignment</c> is absent.</summary>
     public const int DefaultAlignment = 32;

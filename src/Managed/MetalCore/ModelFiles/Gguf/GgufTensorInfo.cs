@@ -4,7 +4,7 @@ namespace MetalCore.ModelFiles.Gguf;
 /// One tensor of a <see cref="GgufFile"/>: its name, shape, type and where its bytes are.
 /// Its data has been checked to lie inside the file, aligned, without overlapping another tensor.
 /// </summary>
-public sealed class GgufTensorInfo
+internal sealed class GgufTensorInfo
 {
     internal GgufTensorInfo(GgufFile file, string name, long[] dimensions, GgmlType type, long offset, long elementCount, long byteLength)
     {

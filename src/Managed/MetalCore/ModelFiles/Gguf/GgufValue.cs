@@ -11,7 +11,7 @@ namespace MetalCore.ModelFiles.Gguf;
 /// whose value fits (writers differ: context lengths appear as UInt32, Int32 or UInt64).
 /// Valid while the file is open.
 /// </summary>
-public sealed unsafe class GgufValue
+internal sealed unsafe class GgufValue
 {
     private readonly GgufFile _file;
     private readonly long _payloadOffset;

@@ -1,7 +1,7 @@
 namespace MetalCore.ModelFiles.Gguf;
 
 /// <summary>The type tags of GGUF metadata values, as numbered in the GGUF specification.</summary>
-public enum GgufValueType : uint
+internal enum GgufValueType : uint
 {
     /// <summary>Unsigned 8-bit integer.</summary>
     UInt8 = 0,
