@@ -25,7 +25,7 @@ nvcc --version | tail -2
 
 if [ ! -f "$build/libmetal_core.so" ]; then
   step "build (cmake, CUDA required)"
-  cmake -S "$root/native/metal_core" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMC_ENABLE_CUDA=ON \
+  cmake -S "$root/native/metal_core" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMC_ENABLE_CUDA=ON -DMC_METAL_EMULATION=OFF \
     > "$out/cmake.log" 2>&1 || { tail -30 "$out/cmake.log"; exit 1; }
   grep "metal_core:" "$out/cmake.log"
   start=$(date +%s)
