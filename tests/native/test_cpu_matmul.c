@@ -1,5 +1,5 @@
 /* test_cpu_matmul.c — matmul, matmul_qkv and gate_up_silu on the CPU backend against a
- * double-precision reference, for every weight dtype, SIMD level and 1 or 2 threads; shapes
+ * double-precision reference, for every weight dtype, SIMD level and 1 to 3 threads; shapes
  * that are not multiples of the kernels' tiles, one and many tokens, strided views, the
  * residual add (also aliasing out) and small work-item tunables.
  *
@@ -388,7 +388,7 @@ static void run_config(const config *c, test_rng *rng) {
 int main(void) {
     test_rng rng = {12345};
     for (int level = 0; level < TEST_SIMD_LEVELS; level++) {
-        for (int threads = 1; threads <= 2; threads++) {
+        for (int threads = 1; threads <= 3; threads++) {
             for (int small = 0; small <= 1; small++) {
                 config c = {level, threads, small};
                 run_config(&c, &rng);

@@ -6,8 +6,12 @@ add_library(mc_test_support STATIC "${MC_NATIVE_TESTS_DIR}/test_support.c")
 target_link_libraries(mc_test_support PUBLIC metal_core m)
 target_include_directories(mc_test_support PUBLIC "${MC_NATIVE_TESTS_DIR}" include)
 
-foreach(test_name test_cpu_matmul)
+foreach(test_name test_cpu_matmul test_cpu_elementwise test_cpu_attention test_cpu_graph)
   add_executable(${test_name} "${MC_NATIVE_TESTS_DIR}/${test_name}.c")
   target_link_libraries(${test_name} PRIVATE mc_test_support)
   add_test(NAME ${test_name} COMMAND ${test_name})
 endforeach()
+
+# bench_cpu: tok/s and bandwidth of the CPU backend on synthetic models (see the file).
+add_executable(bench_cpu "${MC_NATIVE_TESTS_DIR}/bench_cpu.c")
+target_link_libraries(bench_cpu PRIVATE metal_core Threads::Threads m)

@@ -1,13 +1,3 @@
-using System.CommandLine;
 using MetalCore.Cli;
-using MetalCore.Cli.Commands;
 
-var root = new RootCommand("MetalCore: fast local LLM token generation (Metal, CUDA, CPU).");
-root.Options.Add(CommonOptions.Verbose);
-root.Subcommands.Add(RunCommand.Create());
-root.Subcommands.Add(TokenizeCommand.Create());
-root.Subcommands.Add(LogitsCommand.Create());
-root.Subcommands.Add(BenchCommand.Create());
-root.Subcommands.Add(ConvertCommand.Create());
-root.Subcommands.Add(PerplexityCommand.Create());
-return CommandRunner.Invoke(root, args);
+return CommandRunner.Invoke(CliApp.CreateRoot(), args);

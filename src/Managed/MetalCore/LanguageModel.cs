@@ -5,6 +5,7 @@ using MetalCore.ModelFiles.Gguf;
 using MetalCore.Models;
 using MetalCore.Runtime;
 using MetalCore.Tokenization;
+using MetalCore.Tuning;
 
 namespace MetalCore;
 
@@ -75,9 +76,22 @@ public sealed class LanguageModel : IDisposable
     /// <exception cref="MetalCoreException">The model has no tokenizer.</exception>
     public ITokenizer RequireTokenizer() => Tokenizer ?? throw new MetalCoreException(
         _description?.Format == ModelFileFormat.Safetensors
-            ? $"{Source}: text needs a tokenizer, and tokenizer.json is not read from Hugging Face directories yet; "
-                + "pass token ids, or convert the model with 'metalcore convert' (which puts the tokenizer into the GGUF)"
+            ? $"{Source}: text needs a tokenizer, and this directory has no tokenizer.json; pass token ids"
             : $"{Source}: this model has no tokenizer ({(_description is null ? "it is synthetic" : "no tokenizer.ggml.* metadata")}); pass token ids");
+
+    /// <summary>The tokenizer the model's files carry: GGUF tokenizer metadata or a directory's
+    /// tokenizer.json; null when there is none (a GGUF converted from a directory without
+    /// tokenizer.json carries weights only).</summary>
+    private static Tokenizer? TokenizerOf(ModelDescription description)
+    {
+        if (description.Gguf is { } gguf)
+        {
+            return gguf.ContainsKey("tokenizer.ggml.model") ? TokenizerFactory.FromGguf(gguf) : null;
+        }
+        return System.IO.File.Exists(Path.Combine(description.SourcePath, "tokenizer.json"))
+            ? TokenizerFactory.FromHuggingFace(description.SourcePath)
+            : null;
+    }
 
     /// <summary>The GGUF file, for metadata such as the vocabulary; null for other models.</summary>
     internal GgufFile? File => _description?.Gguf;
@@ -86,6 +100,15 @@ public sealed class LanguageModel : IDisposable
     internal ModelDescription? Description => _description;
 
     internal ComputeContext Context => _context;
+
+    /// <summary>The type of the feed-forward weights (the bulk of a decode step's reads).</summary>
+    public GgmlType WeightType => _weights.Layers[0].Gate.Type;
+
+    /// <summary>The key of this model's shape in tuning tables and calibration caches.</summary>
+    public string ShapeKey => ModelShape.Key(Config, WeightType);
+
+    /// <summary>The tunables set on the device when the model was loaded (tuning table, then <see cref="ModelLoadOptions.Tunables"/>).</summary>
+    public IReadOnlyDictionary<string, int> AppliedTunables { get; private set; } = new Dictionary<string, int>();
 
     /// <summary>Held while something runs on the model's device, by callers that may be concurrent
     /// (<c>MetalCoreChatClient</c>): the device runs one thing at a time.</summary>
@@ -117,19 +140,20 @@ public sealed class LanguageModel : IDisposable
         {
             var config = ModelWeightsBinder.ReadConfig(description);
             var gguf = description.Gguf;
-            // A GGUF converted from a directory without tokenizer.json carries weights only.
-            var tokenizer = gguf is not null && gguf.ContainsKey("tokenizer.ggml.model") ? TokenizerFactory.FromGguf(gguf) : null;
+            var tokenizer = TokenizerOf(description);
             var template = gguf is not null ? ModelChatTemplate.FromGguf(gguf) : ModelChatTemplate.FromDirectory(description.SourcePath);
-            context = ComputeContext.Create(options.Backend, options.Threads, options.HighPriority);
+            context = CreateContext(options);
             memory = new OwnedTensors(context);
             var weights = ModelWeightsBinder.ReadWeights(description, context, memory);
-            return new LanguageModel(description, context, config, memory, weights, options)
+            var model = new LanguageModel(description, context, config, memory, weights, options)
             {
                 Name = NameOf(description),
                 Source = description.SourcePath,
                 Tokenizer = tokenizer,
                 ChatTemplateSource = template,
             };
+            model.ApplyTunables(options);
+            return model;
         }
         catch
         {
@@ -163,22 +187,58 @@ public sealed class LanguageModel : IDisposable
         options ??= new ModelLoadOptions();
         options.Validate();
         var config = SyntheticShapes.Get(shape);
-        var context = ComputeContext.Create(options.Backend, options.Threads, options.HighPriority);
+        var context = CreateContext(options);
         var memory = new OwnedTensors(context);
         try
         {
             var weights = SyntheticWeights.Create(config, weightType, context, memory, seed);
-            return new LanguageModel(null, context, config, memory, weights, options)
+            var model = new LanguageModel(null, context, config, memory, weights, options)
             {
                 Name = $"synthetic-{shape}",
                 Source = $"synthetic {shape} {weightType}",
             };
+            model.ApplyTunables(options);
+            return model;
         }
         catch
         {
             memory.Dispose();
             context.Dispose();
             throw;
+        }
+    }
+
+    private static ComputeContext CreateContext(ModelLoadOptions options) =>
+        ComputeContext.Create(options.Backend, options.Threads, options.HighPriority,
+            options.ProfileOps ? Interop.ContextFlags.ProfileOps : Interop.ContextFlags.None);
+
+    // Before any op runs: the tuning table's values for this device and shape, then the
+    // explicit ones (which win).
+    private void ApplyTunables(ModelLoadOptions options)
+    {
+        var table = options.Tuning ?? TuningTable.LoadDefault();
+        var applied = new Dictionary<string, int>(table.Resolve(Backend, DeviceName, ShapeKey));
+        foreach (var (name, value) in options.Tunables)
+        {
+            applied[name] = value;
+        }
+        foreach (var (name, value) in applied)
+        {
+            SetTunable(name, value, options.Tunables.ContainsKey(name) ? "--tunable" : table.Describe(Backend, DeviceName, ShapeKey));
+        }
+        AppliedTunables = applied;
+    }
+
+    // Sets one tunable; a value the backend refuses names where it came from.
+    internal void SetTunable(string name, int value, string origin)
+    {
+        try
+        {
+            _context.SetTunable(name, value);
+        }
+        catch (Exception e) when (e is MetalCoreException or ArgumentException)
+        {
+            throw new TuningException($"{origin}: cannot set {name} = {value} on {Backend} ({DeviceName}): {e.Message}", e);
         }
     }
 

@@ -17,6 +17,18 @@ public sealed record ModelLoadOptions
     /// user-interactive encoding thread).</summary>
     public bool HighPriority { get; init; }
 
+    /// <summary>Record per-kernel device time (slower; for <c>metalcore profile</c>).</summary>
+    public bool ProfileOps { get; init; }
+
+    /// <summary>The tuning table whose entry for this backend, device and model shape is applied
+    /// when the model is loaded; null = <see cref="Tuning.TuningTable.LoadDefault"/> (the shipped
+    /// table overlaid with the one <c>metalcore autotune</c> writes),
+    /// <see cref="Tuning.TuningTable.Empty"/> = the backend's built-in defaults.</summary>
+    public Tuning.TuningTable? Tuning { get; init; }
+
+    /// <summary>Tunables set after the tuning table's (name → value), e.g. from the command line.</summary>
+    public IReadOnlyDictionary<string, int> Tunables { get; init; } = new Dictionary<string, int>();
+
     /// <summary>Tokens a session holds (its KV cache size); 0 = the context length the model was
     /// trained for, at most <see cref="DefaultMaxContextLength"/> (a long trained context would
     /// otherwise reserve gigabytes of cache that short chats never use).</summary>

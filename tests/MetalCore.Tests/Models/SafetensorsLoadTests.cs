@@ -1,6 +1,7 @@
 using MetalCore.ModelFiles;
 using MetalCore.Models;
 using MetalCore.Runtime;
+using MetalCore.Tests.Infrastructure;
 using MetalCore.Tests.ModelFiles;
 
 namespace MetalCore.Tests.Models;
@@ -8,7 +9,7 @@ namespace MetalCore.Tests.Models;
 /// <summary>
 /// LanguageModel.Load on Hugging Face directories in the layouts the fixtures do not cover:
 /// sharded weights (one device buffer per shard), half-precision weights (norms converted to F32),
-/// and the error when text is asked of a directory without a tokenizer.
+/// the error when text is asked of a directory without a tokenizer, and tokenizer.json when it has one.
 /// </summary>
 public sealed class SafetensorsLoadTests
 {
@@ -47,6 +48,26 @@ public sealed class SafetensorsLoadTests
         using var model = LanguageModel.Load(folder.Path, new ModelLoadOptions { Backend = ComputeBackend.Cpu });
         Assert.That(model.Tokenizer, Is.Null);
         var error = Assert.Throws<MetalCoreException>(() => model.RequireTokenizer());
-        Assert.That(error!.Message, Does.Contain(folder.Path).And.Contain("tokenizer.json").And.Contain("metalcore convert"));
+        Assert.That(error!.Message, Does.Contain(folder.Path).And.Contain("tokenizer.json"));
+    }
+
+    [Test]
+    public void ADirectorysTokenizerJsonBecomesTheModelsTokenizer()
+    {
+        // The demo model's tokenizer files, with the prompt ids Hugging Face recorded for them.
+        var demo = Path.Combine(Fixtures.RepositoryRoot, "tools", "demo-model", "out");
+        using var folder = new TempFolder();
+        new TinyHfModel().WriteTo(folder.Path);
+        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" })
+        {
+            File.Copy(Path.Combine(demo, name), Path.Combine(folder.Path, name));
+        }
+        using var record = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(demo, "reference.json")));
+        var first = record.RootElement.GetProperty("greedy")[0];
+        var expected = first.GetProperty("prompt_ids").EnumerateArray().Select(id => id.GetInt32()).ToArray();
+
+        using var model = LanguageModel.Load(folder.Path, new ModelLoadOptions { Backend = ComputeBackend.Cpu });
+
+        Assert.That(model.RequireTokenizer().Encode(first.GetProperty("prompt").GetString()!, addSpecial: true), Is.EqualTo(expected));
     }
 }

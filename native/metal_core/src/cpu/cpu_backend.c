@@ -63,6 +63,7 @@ static void cpu_destroy(void *self) {
     mc_cpu_state *backend = self;
     mc_pool_destroy(backend->pool);
     free(backend->scratch);
+    free(backend->plans);
     free(backend);
 }
 

@@ -18,6 +18,7 @@ typedef struct mc_cpu_tunables {
     int gemm_tile_tokens;     /* tokens per kernel call in a multi-token work item */
     int attention_block;      /* keys per online-softmax step */
     int spin_us;              /* how long idle workers spin before sleeping */
+    int serial_op_values;     /* element-wise ops this small run on one thread, no barrier */
 } mc_cpu_tunables;
 
 /* Per-kernel profile (MC_CONTEXT_FLAG_PROFILE_OPS). */
@@ -30,6 +31,8 @@ typedef struct mc_cpu_profile_slot {
 #define MC_CPU_PROFILE_DTYPES 32
 #define MC_CPU_PROFILE_SLOTS (MC_OPK_COUNT * MC_CPU_PROFILE_DTYPES)
 
+typedef struct mc_cpu_plan mc_cpu_plan; /* cpu_run.c */
+
 typedef struct mc_cpu_state {
     mc_pool *pool;
     const mc_cpu_kernels *kernels;
@@ -40,6 +43,8 @@ typedef struct mc_cpu_state {
     /* Scratch shared by the ops, sized before each run (cpu_scratch.c). */
     uint8_t *scratch;
     size_t scratch_size;
+    mc_cpu_plan *plans; /* one per op of the list being run */
+    int32_t plans_capacity;
 
     /* Statistics. */
     uint64_t dispatches;
@@ -59,15 +64,32 @@ typedef struct mc_cpu_exec {
     mc_cpu_state *backend;
     const mc_cpu_kernels *kernels;
     mc_pool *pool;
-    int thread;              /* this thread's index */
-    int threads;             /* threads running the op */
-    uint8_t *scratch_shared; /* the part of the scratch every thread sees */
-    uint8_t *scratch_thread; /* this thread's private part */
+    int thread;               /* this thread's index */
+    int threads;              /* threads of the pool (1 for an op run alone) */
+    uint8_t *scratch_shared;  /* the part of the scratch every thread sees */
+    uint8_t *scratch_thread;  /* this thread's private part */
+    int alone;                /* the op runs on this thread only: items are not shared */
+    uint32_t phase;           /* the pool phase the op is in (see thread_pool.h) */
+    int64_t next_alone;       /* alone: the next item */
+    int64_t held, held_total; /* items claimed and not yet reported done, of held_total */
 } mc_cpu_exec;
 
-/* Records an op failure (the first one wins); every thread of the op must then return
- * without reaching further barriers, so ops check their inputs identically on all threads
- * and call this from thread 0 only. */
+/* The work items of an op's current phase are claimed with these; every thread running the op
+ * makes the same calls with the same `total` until they return none, then calls
+ * mc_cpu_end_phase before the op's next phase. Each claim reports the previous one done. */
+
+/* The next item (0 <= item < total), or -1 when none is left. */
+int64_t mc_cpu_next_item(mc_cpu_exec *exec, int64_t total);
+
+/* The next share of items (see mc_pool_claim): returns the first, sets *count (0: none left). */
+int64_t mc_cpu_claim(mc_cpu_exec *exec, int64_t total, int64_t *count);
+
+/* Reports the items still held, waits for the phase to end and moves to the next one.
+ * Returns 0 when the run was aborted by an error: the op must return at once. */
+int mc_cpu_end_phase(mc_cpu_exec *exec);
+
+/* Records an op failure (the first one wins) and aborts the run: ops check their inputs the
+ * same way on every thread, call this wherever a check fails and return. */
 void mc_cpu_fail(mc_cpu_exec *exec, mc_status status, const char *format, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 3, 4)))
@@ -80,8 +102,8 @@ typedef struct mc_cpu_scratch_need {
     size_t per_thread;
 } mc_cpu_scratch_need;
 
-/* The ops. Each runs on every thread of the pool; work is split through
- * mc_pool_next_chunk and phases are separated with mc_pool_barrier. */
+/* The ops. Each runs on every thread of the pool (that is scheduled in time); work is split
+ * through mc_cpu_next_item / mc_cpu_claim and phases are separated with mc_cpu_end_phase. */
 void mc_cpu_op_embedding(mc_cpu_exec *exec, const mc_op_desc *op);
 void mc_cpu_op_rms_norm(mc_cpu_exec *exec, const mc_op_desc *op);
 void mc_cpu_op_matmul(mc_cpu_exec *exec, const mc_op_desc *op); /* all three matmul kinds */
@@ -90,9 +112,15 @@ void mc_cpu_op_kv_append(mc_cpu_exec *exec, const mc_op_desc *op);
 void mc_cpu_op_attention(mc_cpu_exec *exec, const mc_op_desc *op);
 void mc_cpu_op_argmax(mc_cpu_exec *exec, const mc_op_desc *op);
 
-mc_cpu_scratch_need mc_cpu_matmul_scratch(const mc_cpu_tunables *tunables, const mc_op_desc *op);
+mc_cpu_scratch_need mc_cpu_matmul_scratch(const mc_cpu_kernels *kernels,
+                                          const mc_cpu_tunables *tunables, const mc_op_desc *op);
 mc_cpu_scratch_need mc_cpu_attention_scratch(const mc_cpu_tunables *tunables, const mc_op_desc *op);
 mc_cpu_scratch_need mc_cpu_rope_scratch(const mc_op_desc *op);
+mc_cpu_scratch_need mc_cpu_argmax_scratch(const mc_op_desc *op, int threads);
+
+/* Phases of the ops that have more than one (the others have one). */
+int mc_cpu_matmul_phases(const mc_op_desc *op);
+int mc_cpu_argmax_phases(const mc_op_desc *op, int threads);
 
 /* Tunables (cpu_tunables.c). */
 void mc_cpu_tunables_default(mc_cpu_tunables *tunables, int best_simd_level);

@@ -8,19 +8,15 @@ int mc_cpu_check_cache_rows(mc_cpu_exec *exec, const char *function, const mc_te
         int32_t position = mc_cpu_i32(positions, t);
         int32_t sequence = seq_ids->buffer != NULL ? mc_cpu_i32(seq_ids, t) : 0;
         if (position < 0 || position >= capacity) {
-            if (exec->thread == 0) {
-                mc_cpu_fail(exec, MC_ERROR_OUT_OF_RANGE,
-                            "%s: positions[%lld] = %d is outside [0, seq_capacity = %d)", function,
-                            (long long)t, (int)position, (int)capacity);
-            }
+            mc_cpu_fail(exec, MC_ERROR_OUT_OF_RANGE,
+                        "%s: positions[%lld] = %d is outside [0, seq_capacity = %d)", function,
+                        (long long)t, (int)position, (int)capacity);
             return 0;
         }
         if (sequence < 0 || sequence >= cache_rows / capacity) {
-            if (exec->thread == 0) {
-                mc_cpu_fail(exec, MC_ERROR_OUT_OF_RANGE,
-                            "%s: seq_ids[%lld] = %d is outside the cache's %d sequences", function,
-                            (long long)t, (int)sequence, (int)(cache_rows / capacity));
-            }
+            mc_cpu_fail(exec, MC_ERROR_OUT_OF_RANGE,
+                        "%s: seq_ids[%lld] = %d is outside the cache's %d sequences", function,
+                        (long long)t, (int)sequence, (int)(cache_rows / capacity));
             return 0;
         }
     }

@@ -4,8 +4,8 @@
 
 #include "cpu_backend.h"
 
-/* Checks every token's position and sequence against the cache; on the first bad one, thread 0
- * records MC_ERROR_OUT_OF_RANGE and every thread returns 0 (then the op must return). */
+/* Checks every token's position and sequence against the cache; on the first bad one, records
+ * MC_ERROR_OUT_OF_RANGE and returns 0 (on every thread: then the op must return). */
 int mc_cpu_check_cache_rows(mc_cpu_exec *exec, const char *function, const mc_tensor *positions,
                             const mc_tensor *seq_ids, int32_t capacity, int32_t cache_rows);
 

@@ -22,14 +22,15 @@ typedef struct mc_weight_view {
 typedef struct mc_cpu_kernels {
     const char *name; /* "scalar", "avx2", "avx512", "avx512-vnni", "neon", "neon-dotprod" */
 
-    /* Quantizes one row of k floats (k a multiple of 32) into q (k bytes), d and ds
-     * (k / 32 floats each); see mc_q8_rows. */
-    void (*quantize_row_q8)(const float *x, int64_t k, int8_t *q, float *d, float *ds);
+    /* Bytes of one row of k activations (k a multiple of 32) quantized to 8 bits in this
+     * table's own format (a multiple of 64), and the quantizer that writes one. */
+    size_t (*act_row_bytes)(int64_t k);
+    void (*quantize_row_q8)(const float *x, int64_t k, uint8_t *row);
 
-    /* tile[t * tile_stride + r] = sum_k w[row0 + r, k] * x[t, k] for r < rows, t < tokens,
-     * with w quantized and x the q8 rows of the tile's tokens (x row 0 = the tile's token 0). */
-    void (*matmul_quant)(const mc_weight_view *w, int64_t row0, int rows, const mc_q8_rows *x,
-                         int tokens, float *tile, int tile_stride);
+    /* tile[t * tile_stride + r] = sum_k w[row0 + r, k] * x_t[k] for r < rows, t < tokens,
+     * with w quantized and x_t the quantized activation row at x + t * x_stride bytes. */
+    void (*matmul_quant)(const mc_weight_view *w, int64_t row0, int rows, const uint8_t *x,
+                         uint64_t x_stride, int tokens, float *tile, int tile_stride);
 
     /* The same for f32 / f16 / bf16 weights and f32 x (row t at x + t * x_stride floats). */
     void (*matmul_float)(const mc_weight_view *w, int64_t row0, int rows, const float *x,
@@ -50,6 +51,13 @@ typedef struct mc_cpu_kernels {
 
     /* sum_i x[i]^2, accumulated in f32. */
     float (*sum_squares)(const float *x, int32_t n);
+
+    /* dst[i] = src[i] in dtype (f32, f16 or bf16; rounded to nearest, ties to even): a KV row. */
+    void (*store_row)(uint8_t *dst, int32_t dtype, const float *src, int32_t n);
+
+    /* x[i] = exp(x[i] - shift) for i < n, and returns their sum (attention's softmax). Within a
+     * few ulp of expf; exactly 0 where x[i] - shift < -87 (underflow) or is -inf. */
+    float (*exp_shift_sum)(float *x, int32_t n, float shift);
 } mc_cpu_kernels;
 
 /* The tables compiled into this library; those for another architecture return NULL. */
@@ -61,10 +69,17 @@ const mc_cpu_kernels *mc_cpu_kernels_neon(void);
 const mc_cpu_kernels *mc_cpu_kernels_neon_dotprod(void);
 
 /* Scalar helpers shared by the tables for the parts they do not vectorize. */
-void mc_scalar_quantize_row_q8(const float *x, int64_t k, int8_t *q, float *d, float *ds);
+/* The plain activation row format (mc_q8_row) and its scalar quantizer. */
+size_t mc_plain_act_row_bytes(int64_t k);
+void mc_scalar_quantize_row_q8(const float *x, int64_t k, uint8_t *row);
 int32_t mc_scalar_argmax(const float *x, int32_t n, float *max);
 
 /* Converts n values of dtype (f32, f16, bf16) at src to f32. */
 void mc_scalar_load_row(float *dst, const uint8_t *src, int32_t dtype, int64_t n);
+void mc_scalar_store_row(uint8_t *dst, int32_t dtype, const float *src, int32_t n);
+
+/* The AVX2 versions of the kernels that AVX-512 does not improve on (x86-64 only). */
+void mc_avx2_store_row(uint8_t *dst, int32_t dtype, const float *src, int32_t n);
+float mc_avx2_exp_shift_sum(float *x, int32_t n, float shift);
 
 #endif /* METAL_CORE_CPU_KERNELS_H */

@@ -89,15 +89,29 @@ static inline void mc_quant_decode_block(int32_t dtype, const uint8_t *block, in
     }
 }
 
-/* Rows of activations quantized to 8 bits per block of 32 (ggml's q8_0 / q8_1 idea):
- * x[t, k] ~= d[t, b] * q[t, k] with b = k / 32, |q| <= 127. `ds` = d * sum(q) over the block,
- * which the types with a min need (sum_k (dw*qw + m) * dx*qx = dw*dx*sum(qw*qx) + m*ds). */
-typedef struct mc_q8_rows {
-    int8_t *q;        /* row t at q + t * q_stride */
-    float *d;         /* row t at d + t * blocks */
-    float *ds;        /* row t at ds + t * blocks */
-    int64_t q_stride; /* bytes, a multiple of 64 */
-    int64_t blocks;   /* K / 32 */
-} mc_q8_rows;
+/* Activations quantized to 8 bits per block of 32 (ggml's q8_0 / q8_1 idea):
+ * x[k] ~= d[b] * q[k] with b = k / 32, |q| <= 127; ds[b] = d[b] * sum(q) over the block, which
+ * the types with a min need (sum_k (dw*qw + m) * dx*qx = dw*dx*sum(qw*qx) + m*ds). Each kernel
+ * table stores a row of them in its own format (act_row_bytes, quantize_row_q8); this is the
+ * plain one (scalar, AVX2, NEON): k bytes q (padded to 64), then k / 32 floats d and ds. */
+typedef struct mc_q8_row {
+    int8_t *q;
+    float *d;
+    float *ds;
+} mc_q8_row;
+
+static inline size_t mc_q8_row_bytes(int64_t k) {
+    size_t q = ((size_t)k + 63u) & ~(size_t)63u;
+    size_t scales = (2u * sizeof(float) * (size_t)(k / MC_QK) + 63u) & ~(size_t)63u;
+    return q + scales;
+}
+
+static inline mc_q8_row mc_q8_row_at(const uint8_t *row, int64_t k) {
+    mc_q8_row r;
+    r.q = (int8_t *)row;
+    r.d = (float *)(row + (((size_t)k + 63u) & ~(size_t)63u));
+    r.ds = r.d + k / MC_QK;
+    return r;
+}
 
 #endif /* METAL_CORE_CPU_QUANT_H */

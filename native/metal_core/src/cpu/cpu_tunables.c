@@ -8,6 +8,9 @@
  *   gemm_tile_tokens      tokens per kernel call inside a multi-token work item (1..256)
  *   attention_block       keys per online-softmax step (1..4096)
  *   spin_us               microseconds idle workers spin before sleeping (0..100000)
+ *   serial_op_values      rms_norm, rope, kv_append, embedding and argmax ops touching at most
+ *                         this many values run on one thread without a barrier after them when
+ *                         the next op is also one of those (0..1048576; 0: never)
  */
 #include "cpu_backend.h"
 #include "cpu_features.h"
@@ -21,6 +24,7 @@ void mc_cpu_tunables_default(mc_cpu_tunables *tunables, int best_simd_level) {
     tunables->gemm_tile_tokens = 32;
     tunables->attention_block = 64;
     tunables->spin_us = 200;
+    tunables->serial_op_values = 8192;
 }
 
 typedef struct tunable {
@@ -36,6 +40,7 @@ static const tunable known[] = {
     {"gemm_tile_tokens", offsetof(mc_cpu_tunables, gemm_tile_tokens), 1, 256},
     {"attention_block", offsetof(mc_cpu_tunables, attention_block), 1, 4096},
     {"spin_us", offsetof(mc_cpu_tunables, spin_us), 0, 100000},
+    {"serial_op_values", offsetof(mc_cpu_tunables, serial_op_values), 0, 1 << 20},
 };
 
 mc_status mc_cpu_set_tunable(void *self, const char *name, int32_t value) {
@@ -68,6 +73,6 @@ mc_status mc_cpu_set_tunable(void *self, const char *name, int32_t value) {
     return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
                         "mc_context_set_tunable: the CPU backend has no tunable named '%s' "
                         "(simd_level, matvec_rows_per_task, gemm_rows_per_task, "
-                        "gemm_tile_tokens, attention_block, spin_us)",
+                        "gemm_tile_tokens, attention_block, spin_us, serial_op_values)",
                         name);
 }

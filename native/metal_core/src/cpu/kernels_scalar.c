@@ -8,7 +8,14 @@
 #define SCALAR_CHUNK_BLOCKS 32
 #define SCALAR_CHUNK_VALUES (SCALAR_CHUNK_BLOCKS * MC_QK)
 
-void mc_scalar_quantize_row_q8(const float *x, int64_t k, int8_t *q, float *d, float *ds) {
+size_t mc_plain_act_row_bytes(int64_t k) {
+    return mc_q8_row_bytes(k);
+}
+
+void mc_scalar_quantize_row_q8(const float *x, int64_t k, uint8_t *row) {
+    mc_q8_row r = mc_q8_row_at(row, k);
+    int8_t *q = r.q;
+    float *d = r.d, *ds = r.ds;
     for (int64_t b = 0; b < k / MC_QK; b++) {
         const float *xb = x + b * MC_QK;
         float amax = 0.0f;
@@ -56,8 +63,29 @@ void mc_scalar_load_row(float *dst, const uint8_t *src, int32_t dtype, int64_t n
     }
 }
 
-static void scalar_matmul_quant(const mc_weight_view *w, int64_t row0, int rows,
-                                const mc_q8_rows *x, int tokens, float *tile, int tile_stride) {
+void mc_scalar_store_row(uint8_t *dst, int32_t dtype, const float *src, int32_t n) {
+    if (dtype == MC_DTYPE_F32) {
+        memcpy(dst, src, (size_t)n * sizeof(float));
+        return;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        uint16_t v = dtype == MC_DTYPE_F16 ? mc_f32_to_f16(src[i]) : mc_f32_to_bf16(src[i]);
+        memcpy(dst + 2 * (size_t)i, &v, sizeof v);
+    }
+}
+
+static float scalar_exp_shift_sum(float *x, int32_t n, float shift) {
+    float sum = 0.0f;
+    for (int32_t i = 0; i < n; i++) {
+        float v = x[i] - shift;
+        x[i] = v < -87.0f ? 0.0f : expf(v);
+        sum += x[i];
+    }
+    return sum;
+}
+
+static void scalar_matmul_quant(const mc_weight_view *w, int64_t row0, int rows, const uint8_t *x,
+                                uint64_t x_stride, int tokens, float *tile, int tile_stride) {
     int block_bytes = mc_quant_block_bytes(w->dtype);
     int64_t blocks = w->cols / MC_QK;
     int8_t wq[SCALAR_CHUNK_VALUES];
@@ -75,9 +103,10 @@ static void scalar_matmul_quant(const mc_weight_view *w, int64_t row0, int rows,
                                       &wd[b], &wm[b]);
             }
             for (int t = 0; t < tokens; t++) {
-                const int8_t *xq = x->q + t * x->q_stride + b0 * MC_QK;
-                const float *xd = x->d + t * x->blocks + b0;
-                const float *xds = x->ds + t * x->blocks + b0;
+                mc_q8_row xt = mc_q8_row_at(x + t * x_stride, w->cols);
+                const int8_t *xq = xt.q + b0 * MC_QK;
+                const float *xd = xt.d + b0;
+                const float *xds = xt.ds + b0;
                 float sum = 0.0f;
                 for (int b = 0; b < count; b++) {
                     int32_t dot = 0;
@@ -161,6 +190,7 @@ static float scalar_sum_squares(const float *x, int32_t n) {
 
 static const mc_cpu_kernels scalar_kernels = {
     .name = "scalar",
+    .act_row_bytes = mc_plain_act_row_bytes,
     .quantize_row_q8 = mc_scalar_quantize_row_q8,
     .matmul_quant = scalar_matmul_quant,
     .matmul_float = scalar_matmul_float,
@@ -168,6 +198,8 @@ static const mc_cpu_kernels scalar_kernels = {
     .axpy_rows = scalar_axpy_rows,
     .argmax = mc_scalar_argmax,
     .sum_squares = scalar_sum_squares,
+    .store_row = mc_scalar_store_row,
+    .exp_shift_sum = scalar_exp_shift_sum,
 };
 
 const mc_cpu_kernels *mc_cpu_kernels_scalar(void) {

@@ -52,7 +52,7 @@ void mc_cpu_op_attention(mc_cpu_exec *exec, const mc_op_desc *op) {
     }
     attention_scratch s = scratch_layout(exec->scratch_thread, op, block);
     const int64_t items = (int64_t)q->rows * kv_heads;
-    for (int64_t item; (item = mc_pool_next_chunk(exec->pool)) < items;) {
+    for (int64_t item; (item = mc_cpu_next_item(exec, items)) >= 0;) {
         int64_t t = item / kv_heads;
         int32_t kv = (int32_t)(item % kv_heads);
         int64_t first = mc_cpu_cache_row(positions, seq_ids, capacity, t) -
@@ -81,11 +81,7 @@ void mc_cpu_op_attention(mc_cpu_exec *exec, const mc_op_desc *op) {
                 }
                 float new_max = fmaxf(s.max[g], block_max);
                 float rescale = expf(s.max[g] - new_max); /* 0 on the first block */
-                float block_sum = 0.0f;
-                for (int j = 0; j < count; j++) {
-                    s.scores[j] = expf(s.scores[j] - new_max);
-                    block_sum += s.scores[j];
-                }
+                float block_sum = exec->kernels->exp_shift_sum(s.scores, count, new_max);
                 if (rescale != 1.0f) {
                     for (int32_t i = 0; i < head_dim; i++) {
                         acc[i] *= rescale;

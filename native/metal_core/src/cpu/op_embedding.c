@@ -19,7 +19,7 @@ static void dequantize_row(const uint8_t *row, int32_t dtype, int32_t cols, floa
 
 void mc_cpu_op_embedding(mc_cpu_exec *exec, const mc_op_desc *op) {
     const mc_tensor *table = &op->t[0], *tokens = &op->t[1], *out = &op->t[2];
-    for (int64_t t; (t = mc_pool_next_chunk(exec->pool)) < tokens->rows;) {
+    for (int64_t t; (t = mc_cpu_next_item(exec, tokens->rows)) >= 0;) {
         int32_t token = mc_cpu_i32(tokens, t);
         float *result = (float *)mc_cpu_row(out, t);
         if (token < 0 || token >= table->rows) {

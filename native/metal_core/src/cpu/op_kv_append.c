@@ -4,17 +4,6 @@
 #include "cpu_backend.h"
 #include "cpu_cache_rows.h"
 
-static void store_row(uint8_t *dst, int32_t dtype, const float *src, int32_t n) {
-    if (dtype == MC_DTYPE_F32) {
-        memcpy(dst, src, (size_t)n * sizeof(float));
-        return;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        uint16_t v = dtype == MC_DTYPE_F16 ? mc_f32_to_f16(src[i]) : mc_f32_to_bf16(src[i]);
-        memcpy(dst + 2 * (size_t)i, &v, sizeof v);
-    }
-}
-
 void mc_cpu_op_kv_append(mc_cpu_exec *exec, const mc_op_desc *op) {
     const mc_tensor *k = &op->t[0], *v = &op->t[1], *k_cache = &op->t[2], *v_cache = &op->t[3];
     const mc_tensor *positions = &op->t[4], *seq_ids = &op->t[5];
@@ -23,11 +12,11 @@ void mc_cpu_op_kv_append(mc_cpu_exec *exec, const mc_op_desc *op) {
                                  k_cache->rows)) {
         return;
     }
-    for (int64_t t; (t = mc_pool_next_chunk(exec->pool)) < k->rows;) {
+    for (int64_t t; (t = mc_cpu_next_item(exec, k->rows)) >= 0;) {
         int64_t row = mc_cpu_cache_row(positions, seq_ids, capacity, t);
-        store_row(mc_cpu_row(k_cache, row), k_cache->dtype, (const float *)mc_cpu_row(k, t),
-                  k->cols);
-        store_row(mc_cpu_row(v_cache, row), v_cache->dtype, (const float *)mc_cpu_row(v, t),
-                  v->cols);
+        exec->kernels->store_row(mc_cpu_row(k_cache, row), k_cache->dtype,
+                                 (const float *)mc_cpu_row(k, t), k->cols);
+        exec->kernels->store_row(mc_cpu_row(v_cache, row), v_cache->dtype,
+                                 (const float *)mc_cpu_row(v, t), v->cols);
     }
 }

@@ -1,12 +1,15 @@
 /* op_matmul.c — matmul, the fused Q/K/V projection and the fused gate/up + SiLU.
  *
- * Quantized weights: the activation rows are first quantized to 8-bit blocks (once per op,
- * shared by all threads), then the integer kernels run. Float weights (f32/f16/bf16) multiply
- * the f32 rows directly. Work items are chunks of output rows; one item covers all tokens,
+ * Quantized weights: the activation rows are first quantized to 8-bit blocks, then the integer
+ * kernels run. Many tokens are quantized once, shared by all threads (a barrier); a few (decode)
+ * are quantized by every thread into its own scratch, which costs less than the barrier. Float
+ * weights (f32/f16/bf16) multiply the f32 rows directly. Work items are chunks of output rows,
+ * claimed in shrinking shares (few claims, balanced ends); one item covers all tokens,
  * `gemm_tile_tokens` at a time, so a chunk of weight rows is read from memory once per op and
- * reused from cache for every token (prompt processing), while a single token (decode) streams
- * each weight row exactly once. Results go through a per-thread tile so the epilogue (residual
- * add, which may alias out, or SiLU(gate) * up) reads its inputs before writing. */
+ * reused from cache for every token (prompt processing), while a single token (decode) streams each
+ * weight row exactly once. Results go through a per-thread tile so the epilogue (residual add,
+ * which may alias out, or SiLU(gate) * up) reads its inputs before writing.
+ */
 #include "cpu_backend.h"
 
 #include <math.h>
@@ -60,29 +63,47 @@ static int tile_tokens(const mc_cpu_tunables *tunables, int tokens) {
     return tokens < tunables->gemm_tile_tokens ? tokens : tunables->gemm_tile_tokens;
 }
 
-/* Layout of the quantized activations in the shared scratch. */
-static mc_q8_rows q8_layout(uint8_t *scratch, int tokens, int64_t k) {
-    mc_q8_rows rows;
-    rows.blocks = k / MC_QK;
-    rows.q_stride = (int64_t)mc_cpu_align64((size_t)k);
-    rows.q = (int8_t *)scratch;
-    rows.d = (float *)(scratch + mc_cpu_align64((size_t)(rows.q_stride * tokens)));
-    rows.ds = rows.d + rows.blocks * tokens;
-    return rows;
+/* At most this many activation values are quantized by every thread for itself. */
+#define PRIVATE_QUANTIZATION_VALUES 8192
+
+static int private_quantization(int tokens, int64_t k) {
+    return (int64_t)tokens * k <= PRIVATE_QUANTIZATION_VALUES;
 }
 
-mc_cpu_scratch_need mc_cpu_matmul_scratch(const mc_cpu_tunables *tunables, const mc_op_desc *op) {
+/* The quantized activation rows: one per token, in the kernel table's format. */
+typedef struct act_rows {
+    uint8_t *data;
+    uint64_t stride;
+} act_rows;
+
+static size_t act_bytes(const mc_cpu_kernels *kernels, int tokens, int64_t k) {
+    return kernels->act_row_bytes(k) * (size_t)tokens;
+}
+
+static size_t tile_bytes(const mc_cpu_tunables *tunables, int tokens) {
+    size_t tile = (size_t)rows_per_task(tunables, tokens) * (size_t)tile_tokens(tunables, tokens);
+    return mc_cpu_align64(tile * sizeof(float));
+}
+
+mc_cpu_scratch_need mc_cpu_matmul_scratch(const mc_cpu_kernels *kernels,
+                                          const mc_cpu_tunables *tunables, const mc_op_desc *op) {
     matmul_parts p = parts_of(op);
     int tokens = p.x->rows;
     int64_t k = p.x->cols;
-    mc_cpu_scratch_need need = {0, 0};
+    mc_cpu_scratch_need need = {0, tile_bytes(tunables, tokens) * (p.gate_up ? 2 : 1)};
     if (mc_dtype_is_quantized(p.w[0]->dtype)) {
-        need.shared = mc_cpu_align64((size_t)(mc_cpu_align64((size_t)k) * (size_t)tokens)) +
-                      mc_cpu_align64(2 * sizeof(float) * (size_t)(k / MC_QK) * (size_t)tokens);
+        if (private_quantization(tokens, k)) {
+            need.per_thread += act_bytes(kernels, tokens, k);
+        } else {
+            need.shared = act_bytes(kernels, tokens, k);
+        }
     }
-    size_t tile = (size_t)rows_per_task(tunables, tokens) * (size_t)tile_tokens(tunables, tokens);
-    need.per_thread = mc_cpu_align64(tile * sizeof(float)) * (p.gate_up ? 2 : 1);
     return need;
+}
+
+int mc_cpu_matmul_phases(const mc_op_desc *op) {
+    const mc_tensor *x = &op->t[0], *w = &op->t[1];
+    return mc_dtype_is_quantized(w->dtype) && !private_quantization(x->rows, x->cols) ? 2 : 1;
 }
 
 static mc_weight_view weight_view(const mc_tensor *w) {
@@ -92,15 +113,12 @@ static mc_weight_view weight_view(const mc_tensor *w) {
 
 /* tile[t * rows + r] = x[t0 + t] . w[row0 + r] for t < tokens. */
 static void multiply(mc_cpu_exec *exec, const matmul_parts *p, const mc_tensor *w,
-                     const mc_q8_rows *q8, int64_t row0, int rows, int t0, int tokens,
+                     const act_rows *acts, int64_t row0, int rows, int t0, int tokens,
                      float *tile) {
     mc_weight_view view = weight_view(w);
     if (mc_dtype_is_quantized(w->dtype)) {
-        mc_q8_rows part = *q8;
-        part.q += t0 * part.q_stride;
-        part.d += t0 * part.blocks;
-        part.ds += t0 * part.blocks;
-        exec->kernels->matmul_quant(&view, row0, rows, &part, tokens, tile, rows);
+        exec->kernels->matmul_quant(&view, row0, rows, acts->data + t0 * acts->stride, acts->stride,
+                                    tokens, tile, rows);
     } else {
         const float *x = (const float *)mc_cpu_row(p->x, t0);
         int64_t stride = (int64_t)(p->x->row_stride / sizeof(float));
@@ -140,15 +158,24 @@ void mc_cpu_op_matmul(mc_cpu_exec *exec, const mc_op_desc *op) {
     const int tokens = p.x->rows;
     const int64_t k = p.x->cols;
     const int quantized = mc_dtype_is_quantized(p.w[0]->dtype);
-    mc_q8_rows q8 = q8_layout(exec->scratch_shared, tokens, k);
+    float *tile = (float *)exec->scratch_thread;
+    const size_t tile_size = tile_bytes(tunables, tokens);
+    float *up = tile + tile_size / sizeof(float);
+    uint8_t *after_tiles = exec->scratch_thread + tile_size * (p.gate_up ? 2 : 1);
 
-    if (quantized) { /* phase 1: quantize the activation rows */
-        for (int64_t t; (t = mc_pool_next_chunk(exec->pool)) < tokens;) {
+    act_rows acts = {NULL, quantized ? exec->kernels->act_row_bytes(k) : 0};
+    int quantize_privately = quantized && private_quantization(tokens, k);
+    if (quantize_privately) { /* done below, once this thread has claimed work */
+        acts.data = after_tiles;
+    } else if (quantized) { /* phase 1, shared: quantize the activation rows */
+        acts.data = exec->scratch_shared;
+        for (int64_t t; (t = mc_cpu_next_item(exec, tokens)) >= 0;) {
             exec->kernels->quantize_row_q8((const float *)mc_cpu_row(p.x, t), k,
-                                           q8.q + t * q8.q_stride, q8.d + t * q8.blocks,
-                                           q8.ds + t * q8.blocks);
+                                           acts.data + t * acts.stride);
         }
-        mc_pool_barrier(exec->pool);
+        if (!mc_cpu_end_phase(exec)) {
+            return;
+        }
     }
 
     /* Phase 2: work items = chunks of rows of each output, in order. */
@@ -159,22 +186,31 @@ void mc_cpu_op_matmul(mc_cpu_exec *exec, const mc_op_desc *op) {
         items[m] = (p.w[m]->rows + chunk - 1) / chunk;
         total += items[m];
     }
-    float *tile = (float *)exec->scratch_thread;
-    float *up = tile + mc_cpu_align64((size_t)chunk * (size_t)step * sizeof(float)) / sizeof(float);
-    for (int64_t item; (item = mc_pool_next_chunk(exec->pool)) < total;) {
-        int m = 0;
-        while (item >= items[m]) {
-            item -= items[m++];
-        }
-        int64_t row0 = item * chunk;
-        int rows = (int)(p.w[m]->rows - row0 < chunk ? p.w[m]->rows - row0 : chunk);
-        for (int t0 = 0; t0 < tokens; t0 += step) {
-            int count = tokens - t0 < step ? tokens - t0 : step;
-            multiply(exec, &p, p.w[m], &q8, row0, rows, t0, count, tile);
-            if (p.gate_up) {
-                multiply(exec, &p, p.w[1], &q8, row0, rows, t0, count, up);
+    int64_t count;
+    for (int64_t first; (first = mc_cpu_claim(exec, total, &count)), count > 0;) {
+        if (quantize_privately) { /* x is final: this op's phase is running */
+            for (int t = 0; t < tokens; t++) {
+                exec->kernels->quantize_row_q8((const float *)mc_cpu_row(p.x, t), k,
+                                               acts.data + t * acts.stride);
             }
-            store_tile(&p, m, row0, rows, t0, count, tile, up);
+            quantize_privately = 0;
+        }
+        for (int64_t claimed = first; claimed < first + count; claimed++) {
+            int m = 0;
+            int64_t item = claimed;
+            while (item >= items[m]) {
+                item -= items[m++];
+            }
+            int64_t row0 = item * chunk;
+            int rows = (int)(p.w[m]->rows - row0 < chunk ? p.w[m]->rows - row0 : chunk);
+            for (int t0 = 0; t0 < tokens; t0 += step) {
+                int span = tokens - t0 < step ? tokens - t0 : step;
+                multiply(exec, &p, p.w[m], &acts, row0, rows, t0, span, tile);
+                if (p.gate_up) {
+                    multiply(exec, &p, p.w[1], &acts, row0, rows, t0, span, up);
+                }
+                store_tile(&p, m, row0, rows, t0, span, tile, up);
+            }
         }
     }
 }

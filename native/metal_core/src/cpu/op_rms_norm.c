@@ -13,7 +13,8 @@ void mc_cpu_op_rms_norm(mc_cpu_exec *exec, const mc_op_desc *op) {
     const float *weight = (const float *)mc_cpu_row(&op->t[1], 0);
     const int32_t n = x->cols;
     const int64_t per_chunk = rows_per_chunk(n);
-    for (int64_t c; (c = mc_pool_next_chunk(exec->pool)) * per_chunk < x->rows;) {
+    const int64_t chunks = (x->rows + per_chunk - 1) / per_chunk;
+    for (int64_t c; (c = mc_cpu_next_item(exec, chunks)) >= 0;) {
         int64_t end = (c + 1) * per_chunk < x->rows ? (c + 1) * per_chunk : x->rows;
         for (int64_t r = c * per_chunk; r < end; r++) {
             const float *in = (const float *)mc_cpu_row(x, r);

@@ -2,9 +2,13 @@
  *
  * mc_pool_run() runs one task on every thread of the pool at once, the calling thread being
  * thread 0, and returns when all have finished. Workers are created once; between tasks they
- * spin for a short while (the next op usually follows within microseconds), then sleep on a
- * condition variable. Inside a task, threads share work through a chunk counter and meet at
- * barriers; the last thread to reach a barrier resets the counter for the next phase. */
+ * spin for a short while (the next op usually follows within microseconds), then sleep.
+ *
+ * Inside a task, work is a sequence of phases 0, 1, 2, ...: a phase has a number of work items
+ * that whichever threads are running claim, and it ends when all its items are done, not when
+ * all threads have arrived. A thread the OS has not scheduled for a while (a busy machine) is
+ * then never waited for unless it holds unfinished items; when it runs again it finds the
+ * phases it missed already done and catches up. */
 #ifndef METAL_CORE_THREAD_POOL_H
 #define METAL_CORE_THREAD_POOL_H
 
@@ -26,12 +30,25 @@ int mc_pool_threads(const mc_pool *pool);
 /* Microseconds an idle worker spins before it sleeps (default 200). */
 void mc_pool_set_spin_us(mc_pool *pool, int microseconds);
 
+/* Runs the task; phases start again at 0. */
 void mc_pool_run(mc_pool *pool, mc_pool_task task, void *argument);
 
-/* Inside a task: waits until every thread of the pool has called it. */
-void mc_pool_barrier(mc_pool *pool);
+/* Inside a task: the current phase (the first one not yet ended). */
+uint32_t mc_pool_phase(mc_pool *pool);
 
-/* Inside a task: the next unclaimed chunk index of the current phase (0, 1, 2, ...). */
-int64_t mc_pool_next_chunk(mc_pool *pool);
+/* Claims up to `want` (<= 0: a share that shrinks as items run out, so that there are few
+ * claims and balanced ends) of the next unclaimed items of `phase`, which has `total` items.
+ * Returns the first one and sets *count; *count is 0 when none is left or the phase is over. */
+int64_t mc_pool_claim(mc_pool *pool, uint32_t phase, int64_t total, int64_t want, int64_t *count);
+
+/* Reports `count` claimed items of `phase` done; the last report ends the phase. */
+void mc_pool_finish(mc_pool *pool, uint32_t phase, int64_t total, int64_t count);
+
+/* Waits until `phase` has ended; returns 0 instead when the task was aborted. */
+int mc_pool_wait_phase(mc_pool *pool, uint32_t phase);
+
+/* Ends the current task early: waits return 0 and mc_pool_aborted() is 1 until the next run. */
+void mc_pool_abort(mc_pool *pool);
+int mc_pool_aborted(mc_pool *pool);
 
 #endif /* METAL_CORE_THREAD_POOL_H */

@@ -18,7 +18,7 @@ internal static class LogitsCommand
         command.SetCancellableAction((parsed, _) =>
         {
             var ids = ParseIds(parsed.GetValue(tokens)!);
-            using var loaded = model.Load(parsed);
+            using var loaded = model.Read(parsed).Load();
             using var session = loaded.CreateSession(new SessionOptions
             {
                 ContextLength = Math.Max(ids.Length, model.ContextFor(parsed, loaded)),

@@ -30,7 +30,7 @@ internal static class PerplexityCommand
             {
                 throw new ArgumentException("--batch must be positive.");
             }
-            using var loaded = model.Load(parsed);
+            using var loaded = model.Read(parsed).Load();
             var tokenizer = loaded.RequireTokenizer();
             var context = model.ContextFor(parsed, loaded);
             var tokens = tokenizer.Encode(text, addSpecial: true);

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Diagnostics;
 using MetalCore.Generation;
+using MetalCore.Models;
 using MetalCore.Sampling;
 
 namespace MetalCore.Cli.Commands;
@@ -11,17 +13,21 @@ internal static class RunCommand
     {
         var command = new Command("run", "Generate text from a prompt.");
         var model = ModelArguments.AddTo(command, modelRequired: false);
-        var prompt = new Option<string>("--prompt", "-p") { Description = "The prompt.", DefaultValueFactory = _ => "" };
+        var prompt = new Option<string>("--prompt", "-p") { Description = "The prompt (for a --shape model, which has no tokenizer: token ids).", DefaultValueFactory = _ => "" };
         var count = new Option<int>("--max-tokens", "-n") { Description = "Tokens to generate at most.", DefaultValueFactory = _ => 256 };
         var sampling = SamplingArguments.AddTo(command);
         command.Options.Add(prompt);
         command.Options.Add(count);
         command.SetCancellableAction((parsed, cancellation) =>
         {
-            using var loaded = model.Load(parsed);
-            var tokenizer = loaded.RequireTokenizer();
-            using var session = loaded.CreateSession(new Models.SessionOptions { ContextLength = model.ContextFor(parsed, loaded) });
+            using var loaded = model.Read(parsed).Load();
+            using var session = loaded.CreateSession(new SessionOptions { ContextLength = model.ContextFor(parsed, loaded) });
             var text = parsed.GetValue(prompt)!;
+            if (loaded.Tokenizer is not { } tokenizer)
+            {
+                GenerateIds(loaded, session, text, parsed.GetValue(count), sampling.Read(parsed), cancellation);
+                return;
+            }
             var tokens = tokenizer.Encode(text, addSpecial: true);
             if (tokens.Length == 0)
             {
@@ -44,6 +50,43 @@ internal static class RunCommand
                 + $"generated {stats.GeneratedTokens} tokens at {stats.GenerationTokensPerSecond:F1} tok/s ({stats.FinishReason})");
         });
         return command;
+    }
+
+    // A synthetic model has no vocabulary: the prompt is token ids (default: token 0) and the
+    // output is the generated ids, meaningless but produced at the model's real speed.
+    private static void GenerateIds(LanguageModel model, InferenceSession session, string prompt, int maxTokens, SamplingOptions sampling, CancellationToken cancellation)
+    {
+        var pending = prompt.Trim().Length == 0 ? [0] : LogitsCommand.ParseIds(prompt);
+        var history = new List<int>(pending);
+        var sampler = new TokenSampler(sampling);
+        var logits = new float[session.VocabularySize];
+        var clock = Stopwatch.StartNew();
+        var promptSeconds = 0.0;
+        var produced = 0;
+        for (; produced < maxTokens && !cancellation.IsCancellationRequested && session.Position + pending.Length <= session.ContextLength; produced++)
+        {
+            int next;
+            if (sampling.IsGreedy)
+            {
+                next = session.AppendGreedy(pending);
+            }
+            else
+            {
+                session.Append(pending, logits);
+                next = sampler.Sample(logits, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(history));
+            }
+            if (produced == 0)
+            {
+                promptSeconds = clock.Elapsed.TotalSeconds;
+                clock.Restart();
+            }
+            Console.Write(produced == 0 ? $"{next}" : $" {next}");
+            history.Add(next);
+            pending = [next];
+        }
+        Console.WriteLine();
+        Console.Error.WriteLine($"[{model.Backend}: {model.DeviceName}] {model.Source}: prompt {history.Count - produced} tokens in {promptSeconds * 1e3:F0} ms, "
+            + $"generated {produced} token ids at {(produced - 1) / clock.Elapsed.TotalSeconds:F1} tok/s");
     }
 }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using MetalCore.ModelFiles.Gguf;
 using MetalCore.Tokenization;
 
 namespace MetalCore.Cli.Commands;
@@ -26,8 +25,7 @@ internal static class TokenizeCommand
                 ? File.ReadAllText(path)
                 : throw new ArgumentException("tokenize needs --prompt TEXT or --file PATH."));
             // Only the vocabulary is needed: no compute device is created.
-            using var gguf = GgufFile.Open(parsed.GetValue(model)!);
-            var tokenizer = TokenizerFactory.FromGguf(gguf);
+            var tokenizer = TokenizerFactory.FromModel(parsed.GetValue(model)!);
             var ids = tokenizer.Encode(text, parsed.GetValue(special), parsed.GetValue(parseSpecial));
             if (parsed.GetValue(idsOnly))
             {

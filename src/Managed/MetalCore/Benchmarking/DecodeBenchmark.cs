@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MetalCore.Models;
 
 namespace MetalCore.Benchmarking;
@@ -20,58 +19,50 @@ internal sealed record DecodeBenchmarkOptions
     public SessionOptions Session { get; init; } = new();
 }
 
-/// <summary>The timings of one run.</summary>
-internal sealed record DecodeRun(double PromptTokensPerSecond, double DecodeTokensPerSecond);
-
 /// <summary>All runs of a benchmark and their statistics.</summary>
-internal sealed record DecodeBenchmarkResult(IReadOnlyList<DecodeRun> Runs, RunStatistics Prompt, RunStatistics Decode, double BytesReadPerToken);
+/// <param name="Runs">The counted runs, in order.</param>
+/// <param name="Prompt">Statistics of prompt tokens per second.</param>
+/// <param name="Decode">Statistics of decoded tokens per second.</param>
+/// <param name="BytesReadPerToken">The bytes a decode step must read at least (weights and KV cache).</param>
+internal sealed record DecodeBenchmarkResult(IReadOnlyList<DecodeRun> Runs, RunStatistics Prompt, RunStatistics Decode, double BytesReadPerToken)
+{
+    /// <summary>Summarizes counted runs.</summary>
+    public static DecodeBenchmarkResult Of(IReadOnlyList<DecodeRun> runs, double bytesReadPerToken) => new(
+        runs,
+        RunStatistics.Of(runs.Select(r => r.PromptTokensPerSecond).ToArray()),
+        RunStatistics.Of(runs.Select(r => r.DecodeTokensPerSecond).ToArray()),
+        bytesReadPerToken);
+
+    /// <summary>The median over runs of a per-token figure (0 when the backend does not report it).</summary>
+    public double MedianOf(Func<DecodeRun, double> figure) => RunStatistics.Of(Runs.Select(figure).ToArray()).Median;
+}
 
 /// <summary>
-/// Greedy decode speed of a model: each run fills the context to the requested depth, processes
-/// a prompt in batches, then decodes token by token, timing both phases apart. Token ids are
-/// arbitrary (the speed does not depend on them).
+/// Greedy decode speed of a model by the method of seed 000: warm-up runs, then counted runs
+/// (see <see cref="DecodeRunner"/>), summarized by <see cref="RunStatistics"/>.
 /// </summary>
 internal static class DecodeBenchmark
 {
-    /// <summary>Runs the benchmark; <paramref name="progress"/> receives each counted run.</summary>
+    /// <summary>Runs the benchmark; <paramref name="progress"/> receives each run (warm-ups with a negative index).</summary>
     public static DecodeBenchmarkResult Run(LanguageModel model, DecodeBenchmarkOptions options, Action<int, DecodeRun>? progress = null)
     {
-        var needed = options.Depth + options.PromptTokens + options.GeneratedTokens;
-        var session = options.Session with { ContextLength = Math.Max(options.Session.ContextLength, needed) };
-        using var inference = model.CreateSession(session);
-        var prompt = Enumerable.Range(0, options.PromptTokens).Select(i => (i * 7919 + 11) % model.Config.VocabularySize).ToArray();
-        var depth = Enumerable.Range(0, options.Depth).Select(i => (i * 104729 + 3) % model.Config.VocabularySize).ToArray();
+        using var runner = new DecodeRunner(model, options);
         var runs = new List<DecodeRun>();
-        for (var r = 0; r < options.Warmups + options.Runs; r++)
+        for (var r = -options.Warmups; r < options.Runs; r++)
         {
-            inference.Reset();
-            if (depth.Length > 0)
+            var run = runner.RunOnce();
+            if (r >= 0)
             {
-                inference.AppendGreedy(depth);
-            }
-            var clock = Stopwatch.StartNew();
-            var next = inference.AppendGreedy(prompt);
-            var promptSeconds = clock.Elapsed.TotalSeconds;
-            clock.Restart();
-            for (var i = 0; i < options.GeneratedTokens; i++)
-            {
-                next = inference.AppendGreedy([next]);
-            }
-            var decodeSeconds = clock.Elapsed.TotalSeconds;
-            if (r >= options.Warmups)
-            {
-                var run = new DecodeRun(options.PromptTokens / promptSeconds, options.GeneratedTokens / decodeSeconds);
                 runs.Add(run);
-                progress?.Invoke(r - options.Warmups, run);
             }
+            progress?.Invoke(r, run);
         }
-        var averageContext = options.Depth + options.PromptTokens + options.GeneratedTokens / 2.0;
-        return new DecodeBenchmarkResult(
-            runs,
-            RunStatistics.Of(runs.Select(r => r.PromptTokensPerSecond).ToArray()),
-            RunStatistics.Of(runs.Select(r => r.DecodeTokensPerSecond).ToArray()),
-            BytesReadPerToken(model, options.Session, averageContext));
+        return DecodeBenchmarkResult.Of(runs, BytesReadPerToken(model, options));
     }
+
+    /// <summary>The bytes a decode step reads at the average context of a run's decode phase.</summary>
+    public static double BytesReadPerToken(LanguageModel model, DecodeBenchmarkOptions options) =>
+        BytesReadPerToken(model, options.Session, options.Depth + options.PromptTokens + options.GeneratedTokens / 2.0);
 
     /// <summary>
     /// Bytes a decode step must read at least: every weight matrix once (the embedding only

@@ -44,6 +44,29 @@ internal sealed unsafe class ComputeContext : IDisposable
         return new ComputeContext(ContextHandle.Own(context));
     }
 
+    /// <summary>Whether the native library has <paramref name="backend"/> and a device for it here.</summary>
+    public static bool IsAvailable(ComputeBackend backend)
+    {
+        NativeLibraryVersion.EnsureCompatible();
+        int available;
+        NativeErrors.Check(NativeMethods.BackendAvailable((Interop.Backend)backend, &available));
+        return available != 0;
+    }
+
+    /// <summary>Starts the backend's programmatic capture of the work enqueued until <see cref="EndCapture"/>
+    /// (Metal: a .gputrace, needs MTL_CAPTURE_ENABLED=1; CUDA: an NVTX range under the profiler).</summary>
+    public void BeginCapture(string path)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* pointer = bytes)
+        {
+            NativeErrors.Check(NativeMethods.CaptureBegin(_handle.Pointer, pointer));
+        }
+    }
+
+    /// <summary>Ends the capture started by <see cref="BeginCapture"/>.</summary>
+    public void EndCapture() => NativeErrors.Check(NativeMethods.CaptureEnd(_handle.Pointer));
+
     /// <summary>Allocates zero-filled device memory.</summary>
     public DeviceBuffer Allocate(ulong bytes)
     {

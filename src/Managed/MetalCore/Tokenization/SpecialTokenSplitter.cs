@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace MetalCore.Tokenization;
 
 /// <summary>A stretch of the input text: plain text, or one special token matched in it.</summary>
@@ -16,9 +18,26 @@ internal readonly record struct Fragment(int Start, int Length, int Token)
 /// only when special tokens are parsed. A token marked to strip whitespace on its left or right
 /// swallows the ASCII whitespace there.
 /// </summary>
-internal static class SpecialTokenSplitter
+internal sealed class SpecialTokenSplitter
 {
-    public static List<Fragment> Split(Vocabulary vocabulary, string text, bool parseSpecial)
+    private readonly Vocabulary _vocabulary;
+    private readonly int[] _alwaysMatched;
+    private readonly int[] _all;
+
+    // Most texts hold no special token at all: one multi-string search says so at once.
+    private readonly SearchValues<string>? _alwaysMatchedTexts;
+    private readonly SearchValues<string>? _allTexts;
+
+    public SpecialTokenSplitter(Vocabulary vocabulary)
+    {
+        _vocabulary = vocabulary;
+        _all = [.. vocabulary.SpecialTokensLongestFirst];
+        _alwaysMatched = Array.FindAll(_all, id => vocabulary.TypeOf(id) is not (TokenType.Control or TokenType.Unknown));
+        _alwaysMatchedTexts = Search(vocabulary, _alwaysMatched);
+        _allTexts = Search(vocabulary, _all);
+    }
+
+    public List<Fragment> Split(string text, bool parseSpecial)
     {
         var fragments = new List<Fragment>();
         if (text.Length == 0)
@@ -26,16 +45,20 @@ internal static class SpecialTokenSplitter
             return fragments;
         }
         fragments.Add(new Fragment(0, text.Length, -1));
-        foreach (var id in vocabulary.SpecialTokensLongestFirst)
+        var (tokens, texts) = parseSpecial ? (_all, _allTexts) : (_alwaysMatched, _alwaysMatchedTexts);
+        if (texts is null || text.AsSpan().IndexOfAny(texts) < 0)
         {
-            if (!parseSpecial && vocabulary.TypeOf(id) is TokenType.Control or TokenType.Unknown)
-            {
-                continue;
-            }
-            fragments = SplitOn(fragments, text, id, vocabulary.TextOf(id), vocabulary.StripAround(id));
+            return fragments;
+        }
+        foreach (var id in tokens)
+        {
+            fragments = SplitOn(fragments, text, id, _vocabulary.TextOf(id), _vocabulary.StripAround(id));
         }
         return fragments;
     }
+
+    private static SearchValues<string>? Search(Vocabulary vocabulary, int[] tokens) =>
+        tokens.Length == 0 ? null : SearchValues.Create(tokens.Select(vocabulary.TextOf).ToArray(), StringComparison.Ordinal);
 
     private static List<Fragment> SplitOn(List<Fragment> fragments, string text, int id, string token, (bool Left, bool Right) strip)
     {

@@ -28,8 +28,7 @@ public sealed class StreamingDecoder
     /// <exception cref="ArgumentOutOfRangeException">The id is outside the vocabulary.</exception>
     public string Append(int tokenId)
     {
-        var piece = _pieces.Of(tokenId, _renderSpecial, _atStartOfText);
-        _atStartOfText = false;
+        var piece = _pieces.Of(tokenId, _renderSpecial, ref _atStartOfText);
         return Convert(piece, flush: false);
     }
 

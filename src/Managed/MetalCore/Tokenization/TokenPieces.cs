@@ -12,10 +12,11 @@ internal sealed class TokenPieces
 {
     private readonly byte[][] _pieces;
     private readonly bool[] _special;
+    private readonly LeadingSpace _leadingSpace;
 
-    public TokenPieces(Vocabulary vocabulary, bool byteLevel, bool stripLeadingSpace)
+    public TokenPieces(Vocabulary vocabulary, bool byteLevel, LeadingSpace leadingSpace)
     {
-        StripLeadingSpace = stripLeadingSpace;
+        _leadingSpace = leadingSpace;
         _pieces = new byte[vocabulary.Count][];
         _special = new bool[vocabulary.Count];
         for (var id = 0; id < vocabulary.Count; id++)
@@ -34,24 +35,29 @@ internal sealed class TokenPieces
         }
     }
 
-    /// <summary>Whether the first token of a text loses one leading space (the SentencePiece space prefix).</summary>
-    public bool StripLeadingSpace { get; }
-
     public int Count => _pieces.Length;
 
-    /// <summary>The bytes of a token; control and unknown tokens are empty unless rendered; the first token of a text may lose its leading space.</summary>
-    public ReadOnlySpan<byte> Of(int id, bool renderSpecial, bool firstOfText)
+    /// <summary>
+    /// The bytes of a token; control and unknown tokens are empty unless rendered. At the start
+    /// of a text the piece may lose one leading space (the SentencePiece space prefix).
+    /// </summary>
+    /// <param name="id">The token.</param>
+    /// <param name="renderSpecial">Whether control and unknown tokens decode to their text.</param>
+    /// <param name="atStartOfText">True until the leading-space rule has been applied; this call clears it once it has.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The id is outside the vocabulary.</exception>
+    public ReadOnlySpan<byte> Of(int id, bool renderSpecial, ref bool atStartOfText)
     {
         if ((uint)id >= (uint)_pieces.Length)
         {
             throw new ArgumentOutOfRangeException(nameof(id), id, $"Token id {id} is outside the vocabulary (0..{_pieces.Length - 1}).");
         }
-        if (_special[id] && !renderSpecial)
+        byte[] piece = _special[id] && !renderSpecial ? [] : _pieces[id];
+        if (!atStartOfText || (_leadingSpace == LeadingSpace.StripFromText && piece.Length == 0))
         {
-            return [];
+            return piece;
         }
-        var piece = _pieces[id];
-        return firstOfText && StripLeadingSpace && piece is [(byte)' ', ..] ? piece.AsSpan(1) : piece;
+        atStartOfText = false;
+        return _leadingSpace != LeadingSpace.Keep && piece is [(byte)' ', ..] ? piece.AsSpan(1) : piece;
     }
 
     /// <summary>

@@ -12,12 +12,14 @@ internal sealed class Tokenizer : ITokenizer
     private readonly Vocabulary _vocabulary;
     private readonly IFragmentEncoder _encoder;
     private readonly TokenPieces _pieces;
+    private readonly SpecialTokenSplitter _specialTokens;
 
     private Tokenizer(Vocabulary vocabulary, IFragmentEncoder encoder, TokenPieces pieces, VocabularyData data)
     {
         _vocabulary = vocabulary;
         _encoder = encoder;
         _pieces = pieces;
+        _specialTokens = new SpecialTokenSplitter(vocabulary);
         AddsBosToken = data.AddBos;
         AddsEosToken = data.AddEos;
     }
@@ -54,7 +56,7 @@ internal sealed class Tokenizer : ITokenizer
                 data),
         };
         var byteLevel = data.Algorithm == TokenizerAlgorithm.BytePairEncoding && data.ByteLevel;
-        return new Tokenizer(vocabulary, encoder, new TokenPieces(vocabulary, byteLevel, data.StripLeadingSpaceOnDecode), data);
+        return new Tokenizer(vocabulary, encoder, new TokenPieces(vocabulary, byteLevel, data.LeadingSpaceOnDecode), data);
     }
 
     /// <inheritdoc/>
@@ -66,7 +68,7 @@ internal sealed class Tokenizer : ITokenizer
         {
             output.Add(_vocabulary.BosId!.Value);
         }
-        foreach (var fragment in SpecialTokenSplitter.Split(_vocabulary, text, parseSpecial))
+        foreach (var fragment in _specialTokens.Split(text, parseSpecial))
         {
             if (fragment.IsText)
             {
@@ -88,9 +90,10 @@ internal sealed class Tokenizer : ITokenizer
     public string Decode(ReadOnlySpan<int> tokenIds, bool renderSpecial = false)
     {
         var bytes = new List<byte>(tokenIds.Length * 4);
-        for (var i = 0; i < tokenIds.Length; i++)
+        var atStartOfText = true;
+        foreach (var id in tokenIds)
         {
-            bytes.AddRange(_pieces.Of(tokenIds[i], renderSpecial, firstOfText: i == 0));
+            bytes.AddRange(_pieces.Of(id, renderSpecial, ref atStartOfText));
         }
         return Encoding.UTF8.GetString([.. bytes]);
     }

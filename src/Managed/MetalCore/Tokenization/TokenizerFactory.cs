@@ -6,6 +6,25 @@ namespace MetalCore.Tokenization;
 /// <summary>Builds tokenizers from the places models keep their vocabularies.</summary>
 internal static class TokenizerFactory
 {
+    /// <summary>The tokenizer of a model: a GGUF file's metadata, or a Hugging Face model directory's tokenizer files.</summary>
+    /// <param name="path">A GGUF file or a model directory.</param>
+    /// <exception cref="ModelFileException">The path does not exist, or the tokenizer data is missing, malformed or inconsistent.</exception>
+    /// <exception cref="UnsupportedModelException">The tokenizer uses something this library does not implement.</exception>
+    public static Tokenizer FromModel(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            return FromHuggingFace(path);
+        }
+        if (!File.Exists(path))
+        {
+            throw new ModelFileException(path, "no such file or directory");
+        }
+        using var file = GgufFile.Open(path);
+        return FromGguf(file);
+    }
+
     /// <summary>The tokenizer described by a GGUF file's <c>tokenizer.ggml.*</c> metadata, as llama.cpp reads it.</summary>
     /// <exception cref="ModelFileException">The metadata is missing or inconsistent.</exception>
     /// <exception cref="UnsupportedModelException">The tokenizer model or pre-tokenizer is not supported.</exception>
@@ -13,6 +32,26 @@ internal static class TokenizerFactory
     {
         ArgumentNullException.ThrowIfNull(file);
         return Build(file.FilePath, () => GgufVocabularyReader.Read(file));
+    }
+
+    /// <summary>
+    /// The tokenizer of a Hugging Face model directory: tokenizer.json (BPE model, added tokens,
+    /// normalizer, pre-tokenizer, post-processor, decoder) and, when present,
+    /// tokenizer_config.json (<c>bos_token</c>, <c>eos_token</c>, <c>add_bos_token</c>,
+    /// <c>add_eos_token</c>). BOS and EOS are added as tokenizer_config.json says, else as the
+    /// post-processor's template does.
+    /// </summary>
+    /// <param name="directory">The model directory.</param>
+    /// <exception cref="ModelFileException">tokenizer.json is missing, or a file is malformed or inconsistent.</exception>
+    /// <exception cref="UnsupportedModelException">The tokenizer uses a component this library does not implement (named in the message).</exception>
+    public static Tokenizer FromHuggingFace(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (!Directory.Exists(directory))
+        {
+            throw new ModelFileException(directory, "no such model directory");
+        }
+        return Build(Path.Combine(directory, HfTokenizerReader.FileName), () => HfTokenizerReader.Read(directory));
     }
 
     /// <summary>

@@ -20,8 +20,11 @@ namespace MetalCore.Chat.Templates;
 /// <see cref="Parse"/>; a jinja2 filter, test or global it does not implement (e.g. <c>urlize</c>)
 /// fails when a render reaches it, as an unknown filter inside an <c>if</c> does in jinja2. Both
 /// are a <see cref="ChatTemplateException"/> of kind <see cref="ChatTemplateErrorKind.Unsupported"/>
-/// naming the construct and its position. Instances are immutable: <see cref="Render"/> may be
-/// called from several threads at once.
+/// naming the construct and its position. Known differences from Python: integers are 64-bit
+/// (overflow is an unsupported-construct error), case changes use simple one-to-one mappings
+/// (<c>'ß'.upper()</c> stays <c>ß</c>, Python gives <c>SS</c>), and <c>str.format</c> is not
+/// implemented (the <c>format</c> filter and <c>%</c> are). Instances are immutable:
+/// <see cref="Render"/> may be called from several threads at once.
 /// </remarks>
 public sealed class ChatTemplate
 {

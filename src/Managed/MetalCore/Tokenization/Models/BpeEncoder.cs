@@ -13,6 +13,7 @@ namespace MetalCore.Tokenization;
 internal sealed class BpeEncoder : IFragmentEncoder
 {
     private const int CacheCapacity = 1 << 17;
+    private const int MaxCachedWordLength = 64;
     private const int NotAToken = -1;
     private const int MergedAway = -2;
 
@@ -23,6 +24,7 @@ internal sealed class BpeEncoder : IFragmentEncoder
     private readonly int[] _byteSymbols = new int[256];
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
+    private int _cachedWords;
 
     /// <param name="vocabulary">The vocabulary.</param>
     /// <param name="merges">The merges.</param>
@@ -67,12 +69,22 @@ internal sealed class BpeEncoder : IFragmentEncoder
 
     private void AppendWord(ReadOnlySpan<char> word, List<int> output)
     {
+        // Long words are rare repeats and would make the cache large (without a pre-tokenizer,
+        // as in Llama 2's tokenizer.json, the whole text is one word).
+        if (word.Length > MaxCachedWordLength)
+        {
+            output.AddRange(EncodeWord(word));
+            return;
+        }
         if (!_cacheBySpan.TryGetValue(word, out var tokens))
         {
             tokens = EncodeWord(word);
-            if (_cache.Count >= CacheCapacity)
+            // Counted here: ConcurrentDictionary.Count takes every lock of the table, which costs
+            // more than encoding a word once the table has grown.
+            if (Interlocked.Increment(ref _cachedWords) > CacheCapacity)
             {
                 _cache.Clear();
+                Interlocked.Exchange(ref _cachedWords, 0);
             }
             _cacheBySpan.TryAdd(word, tokens);
         }

@@ -37,7 +37,7 @@ internal static class GgufVocabularyReader
             Scores = file.TryGetValue(Prefix + "scores", out var scores) ? ReadScores(scores) : null,
             TokenTypes = file.TryGetValue(Prefix + "token_type", out var types) ? ReadTokenTypes(types) : null,
             SpacePrefix = spacePrefix && data.Algorithm == TokenizerAlgorithm.SentencePiece ? SpacePrefix.EveryFragment : SpacePrefix.Never,
-            StripLeadingSpaceOnDecode = spacePrefix,
+            LeadingSpaceOnDecode = spacePrefix ? LeadingSpace.StripFromFirstToken : LeadingSpace.Keep,
             BosId = TokenId(file, "bos_token_id", tokens.Length, data.BosId),
             EosId = TokenId(file, "eos_token_id", tokens.Length, data.EosId),
             UnknownId = TokenId(file, "unknown_token_id", tokens.Length, data.UnknownId),

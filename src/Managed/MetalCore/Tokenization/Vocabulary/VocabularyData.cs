@@ -22,6 +22,18 @@ internal enum SpacePrefix
     FirstFragment,
 }
 
+/// <summary>Which leading space decoding drops: the inverse of a SentencePiece-style space prefix.</summary>
+internal enum LeadingSpace
+{
+    Keep,
+
+    /// <summary>One leading space of the first token, whatever it decodes to (llama.cpp).</summary>
+    StripFromFirstToken,
+
+    /// <summary>One leading space of the text, after control tokens that decode to nothing (Hugging Face's Strip / Metaspace decoders).</summary>
+    StripFromText,
+}
+
 /// <summary>
 /// Everything a tokenizer is built from, as plain data: what a GGUF file's <c>tokenizer.ggml.*</c>
 /// metadata says, or the same facts read from a Hugging Face tokenizer.json or a tiktoken file.
@@ -55,8 +67,8 @@ internal sealed record VocabularyData
 
     public SpacePrefix SpacePrefix { get; init; }
 
-    /// <summary>Whether decoding drops the leading space of the first token (the inverse of the space prefix).</summary>
-    public bool StripLeadingSpaceOnDecode { get; init; }
+    /// <summary>Whether decoding drops a leading space (the inverse of the space prefix).</summary>
+    public LeadingSpace LeadingSpaceOnDecode { get; init; }
 
     /// <summary>BPE only: the pre-tokenizer splitting text into words.</summary>
     public PreTokenizer? PreTokenizer { get; init; }

@@ -1,0 +1,284 @@
+/* matvec.cuh — what the matvec kernels (few activation rows: decode) share.
+ *
+ * The three matmul kinds become one "virtual" weight matrix whose rows map to up to three
+ * weights: Q/K/V stacked, or gate and up as pairs (virtual rows 2f and 2f + 1 are gate row f and
+ * up row f, so one warp holds both and applies the SwiGLU in its epilogue). A work item is a
+ * pair of virtual rows, or a slice of K of one where there are too few pairs to keep the GPU's
+ * warps busy, for up to MT activation rows (a weight row is read once for all of them). The grid
+ * is what runs at once; its blocks loop over the items, so the activations are prepared once
+ * per block.
+ *
+ * An optional RMS norm of the activations is fused in front (graph fusion: rms_norm followed by
+ * the matmul that reads its output): every block normalizes x itself, and block 0 also writes
+ * the normalized rows where the rms_norm op would have, so the memory afterwards is the same as
+ * with two ops. */
+#ifndef METAL_CORE_CUDA_MATVEC_CUH
+#define METAL_CORE_CUDA_MATVEC_CUH
+
+#include "cuda_internal.h"
+#include "device_common.cuh"
+
+/* The largest number of activation rows one matvec launch handles. */
+#define MC_MATVEC_MAX_ROWS 8
+#define MC_MV_THREADS 512
+#define MC_MV_WARPS (MC_MV_THREADS / 32)
+/* Steps along K a warp loads before using any. */
+#define MC_MV_UNROLL 4
+
+struct mc_mv_segment {
+    const uint8_t *w;
+    int64_t w_stride; /* bytes */
+    float *out;
+    int64_t out_stride; /* elements */
+    int rows;
+};
+
+struct mc_mv_args {
+    const float *x;
+    int64_t x_stride; /* elements */
+    int m;            /* activation rows in this launch (<= the kernel's MT) */
+    int k;            /* columns */
+    mc_mv_segment seg[3];
+    int segments;
+    int total_rows;        /* virtual rows */
+    const float *residual; /* MATMUL only; may alias seg[0].out */
+    int64_t residual_stride;
+    int gate_up;              /* virtual row 2f = gate f (seg 0), 2f + 1 = up f (seg 1) */
+    const float *norm_weight; /* fused RMS norm of x (nullptr: none) */
+    float norm_eps;
+    float *norm_out; /* where block 0 writes the normalized rows (nullptr: nowhere) */
+    int64_t norm_out_stride;
+    int prefetch; /* cuda.mv_prefetch */
+    int x_vec; /* x, norm weight and norm_out rows 16-byte aligned and k % 4 == 0: float4 access */
+};
+
+/* The weight row behind virtual row v, or nullptr past the end. */
+__device__ __forceinline__ const uint8_t *mc_mv_row(const mc_mv_args &a, int v) {
+    if (v >= a.total_rows) {
+        return nullptr;
+    }
+    if (a.gate_up) {
+        const mc_mv_segment &s = a.seg[v & 1];
+        return s.w + (int64_t)(v >> 1) * s.w_stride;
+    }
+#pragma unroll
+    for (int i = 0; i < 3; i++) {
+        if (i < a.segments && v < a.seg[i].rows) {
+            return a.seg[i].w + (int64_t)v * a.seg[i].w_stride;
+        }
+        v -= a.seg[i].rows;
+    }
+    return nullptr;
+}
+
+__device__ __forceinline__ float mc_silu(float g) {
+    return g / (1.0f + __expf(-g));
+}
+
+/* Writes the result of virtual row v for activation row r (not for gate_up). */
+__device__ __forceinline__ void mc_mv_store(const mc_mv_args &a, int v, int r, float value) {
+#pragma unroll
+    for (int i = 0; i < 3; i++) {
+        if (i < a.segments && v < a.seg[i].rows) {
+            if (a.residual != nullptr) {
+                value += a.residual[r * a.residual_stride + v];
+            }
+            a.seg[i].out[r * a.seg[i].out_stride + v] = value;
+            return;
+        }
+        v -= a.seg[i].rows;
+    }
+}
+
+/* Stores the results of the row pair p (virtual rows 2p and 2p + 1, or gate and up of SwiGLU
+ * output p) for activation row r. */
+__device__ __forceinline__ void mc_mv_store_pair(const mc_mv_args &a, int p, int r, float v0,
+                                                 float v1) {
+    if (a.gate_up) {
+        a.seg[0].out[r * a.seg[0].out_stride + p] = mc_silu(v0) * v1;
+        return;
+    }
+    mc_mv_store(a, 2 * p, r, v0);
+    if (2 * p + 1 < a.total_rows) {
+        mc_mv_store(a, 2 * p + 1, r, v1);
+    }
+}
+
+/* The end of one work item: a warp's sums (acc[j][r]: row 2 pair + j, activation row r) are
+ * reduced over the warp; with one slice, lane 0 stores them; with several (consecutive warps of
+ * the block took the pair's slices of K), they meet in `shared` (MC_MV_WARPS * 2 * MT floats)
+ * and the slice-0 warp stores. Every warp of the block calls it the same number of times. */
+template <int MT>
+__device__ __forceinline__ void mc_mv_finish_item(const mc_mv_args &a, int pair, int slice,
+                                                  int slices, bool active, float (&acc)[2][MT],
+                                                  float *shared) {
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+#pragma unroll
+    for (int j = 0; j < 2; j++) {
+#pragma unroll
+        for (int r = 0; r < MT; r++) {
+            acc[j][r] = mc_warp_sum(acc[j][r]);
+        }
+    }
+    if (slices == 1) {
+        if (active && lane == 0) {
+#pragma unroll
+            for (int r = 0; r < MT; r++) {
+                if (r < a.m) {
+                    mc_mv_store_pair(a, pair, r, acc[0][r], acc[1][r]);
+                }
+            }
+        }
+        return;
+    }
+    if (lane == 0) {
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+#pragma unroll
+            for (int r = 0; r < MT; r++) {
+                shared[(warp * 2 + j) * MT + r] = acc[j][r];
+            }
+        }
+    }
+    __syncthreads();
+    if (active && slice == 0 && lane < MT && lane < a.m) {
+        float v0 = 0.0f, v1 = 0.0f;
+        for (int w = warp; w < warp + slices; w++) {
+            v0 += shared[(w * 2) * MT + lane];
+            v1 += shared[(w * 2 + 1) * MT + lane];
+        }
+        mc_mv_store_pair(a, pair, lane, v0, v1);
+    }
+    __syncthreads(); /* `shared` is read before the next item writes it */
+}
+
+/* Slices of K per row pair for a launch: as many as keep every item to one batch of `unroll`
+ * steps (all of a warp's loads in flight at once), a power of two up to 16 (a block's warps hold
+ * all slices of a pair), none where pairs are plenty (8 per resident warp: the output
+ * projection; measured faster); `requested` (cuda.mv_slices) overrides when not 0. */
+static inline int mc_mv_slices(int pairs, int resident_warps, int steps, int unroll,
+                               int requested) {
+    if (requested > 0) {
+        return requested;
+    }
+    if ((int64_t)pairs >= 8 * (int64_t)resident_warps) {
+        return 1;
+    }
+    int slices = 1;
+    while (slices * 2 <= 16 && slices * 2 * unroll <= steps) {
+        slices *= 2;
+    }
+    return slices;
+}
+
+/* Warms the L2 cache with a weight row before the kernel waits for its predecessor (the
+ * weights do not depend on it): Hopper's bulk prefetch, one instruction per row. */
+__device__ __forceinline__ void mc_prefetch_l2(const void *p, uint32_t bytes) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900 && defined(CUDART_VERSION) &&                   \
+    CUDART_VERSION >= 12000
+    const uintptr_t start = reinterpret_cast<uintptr_t>(p) & ~uintptr_t(15);
+    const uint32_t size =
+        (uint32_t)((reinterpret_cast<uintptr_t>(p) + bytes + 15 - start) & ~uintptr_t(15));
+    asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(start), "r"(size) : "memory");
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+/* Activation rows up to this long (the largest shared-memory staging of the dense kernels). */
+#define MC_MV_MAX_K 16384
+
+__device__ __forceinline__ float4 mc_mv_load4(const float *p, int c, int k, bool vec) {
+    if (vec) { /* k % 4 == 0 and 16-byte aligned rows */
+        return 4 * c < k ? reinterpret_cast<const float4 *>(p)[c] : make_float4(0, 0, 0, 0);
+    }
+    const int e = 4 * c;
+    return make_float4(e < k ? p[e] : 0.0f, e + 1 < k ? p[e + 1] : 0.0f,
+                       e + 2 < k ? p[e + 2] : 0.0f, e + 3 < k ? p[e + 3] : 0.0f);
+}
+
+__device__ __forceinline__ void mc_mv_store4(float *p, int c, int k, bool vec, float4 v) {
+    if (vec) {
+        if (4 * c < k) {
+            reinterpret_cast<float4 *>(p)[c] = v;
+        }
+        return;
+    }
+    const int e = 4 * c;
+    const float values[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        if (e + i < k) {
+            p[e + i] = values[i];
+        }
+    }
+}
+
+/* The RMS-norm scale of activation row r (1 without the fused norm; the CPU backend's formula),
+ * four 16-byte loads of each thread in flight at a time. All threads of the block call it;
+ * `shared` holds MC_MV_WARPS floats. */
+__device__ __forceinline__ float mc_mv_row_scale(const mc_mv_args &a, int r, float *shared) {
+    if (a.norm_weight == nullptr) {
+        return 1.0f;
+    }
+    const float *x = a.x + r * a.x_stride;
+    const int rounds = (a.k + 4 * MC_MV_THREADS - 1) / (4 * MC_MV_THREADS);
+    float sum = 0.0f;
+    for (int i0 = 0; i0 < rounds; i0 += 4) {
+        float4 v[4];
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            v[i] = mc_mv_load4(x, threadIdx.x + MC_MV_THREADS * (i0 + i), a.k, a.x_vec);
+        }
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            sum += v[i].x * v[i].x + v[i].y * v[i].y + v[i].z * v[i].z + v[i].w * v[i].w;
+        }
+    }
+    sum = mc_block_sum<MC_MV_THREADS>(sum, shared);
+    return 1.0f / sqrtf(sum / (float)a.k + a.norm_eps);
+}
+
+/* Four chunks of activation row r as the matvec sees them (normalized with `scale` when fused):
+ * thread t gets elements 4c..4c+3 of the chunks c = t + 256 (i0 + i), zero past k, every load
+ * issued before any is used. Block 0 also writes the normalized values where the rms_norm op
+ * would have. */
+__device__ __forceinline__ void mc_mv_load_chunks(const mc_mv_args &a, int r, int i0, float scale,
+                                                  float4 (&v)[4]) {
+    const float *x = a.x + r * a.x_stride;
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        v[i] = mc_mv_load4(x, threadIdx.x + MC_MV_THREADS * (i0 + i), a.k, a.x_vec);
+    }
+    if (a.norm_weight == nullptr) {
+        return;
+    }
+    const bool write = blockIdx.x == 0 && a.norm_out != nullptr;
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const int c = threadIdx.x + MC_MV_THREADS * (i0 + i);
+        const float4 w = mc_mv_load4(a.norm_weight, c, a.k, a.x_vec);
+        v[i] = make_float4(v[i].x * scale * w.x, v[i].y * scale * w.y, v[i].z * scale * w.z,
+                           v[i].w * scale * w.w);
+        if (write) {
+            mc_mv_store4(a.norm_out + r * a.norm_out_stride, c, a.k, a.x_vec, v[i]);
+        }
+    }
+}
+
+/* How many blocks of a matvec kernel run at once on the device (for a grid that loops over the
+ * row groups instead of one block per group: the activations are prepared once per block). */
+int mc_cuda_matvec_resident_blocks(mc_cuda *self, const void *kernel, size_t smem);
+
+/* Launchers for `mt` = 1, 2, 4 or 8 activation rows. Quantized weights: activations quantized
+ * to 8 bits per block of 32 (like the CPU backend) and integer dot products; float weights:
+ * f32 activations. */
+mc_status mc_cuda_matvec_quant(mc_cuda *self, int32_t dtype, int mt, const mc_mv_args &a);
+mc_status mc_cuda_matvec_dense(mc_cuda *self, int32_t dtype, int mt, const mc_mv_args &a);
+
+/* Shared memory bytes the launchers need for `mt` rows of `k` columns. */
+size_t mc_cuda_matvec_quant_smem(int mt, int k);
+size_t mc_cuda_matvec_dense_smem(int mt, int k);
+
+#endif /* METAL_CORE_CUDA_MATVEC_CUH */
