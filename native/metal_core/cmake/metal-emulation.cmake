@@ -131,7 +131,8 @@ target_compile_options(metal_source_check PRIVATE -Wno-attributes -Wno-unknown-a
 # --backend metal. Not built in the sanitizer tree: the Objective-C files need clang while that
 # tree is built with GCC, and the two compilers' sanitizer runtimes cannot share one process
 # (the kernels and the engine it runs are checked under the sanitizers by metal_kernel_tests).
-if(NOT MC_SANITIZE)
+# Nor when cross-compiling: GNUstep's libraries here are the build machine's.
+if(NOT MC_SANITIZE AND NOT CMAKE_CROSSCOMPILING)
   set(CMAKE_OBJC_COMPILER ${MC_OBJC_CLANG})
   enable_language(OBJC)
   find_library(MC_GNUSTEP_BASE gnustep-base)

@@ -9,14 +9,12 @@ namespace MetalCore.Tests.Metal;
 /// on libmetal_core_emulated.so, where the real Objective-C host code (device, zero-copy weight
 /// views, pipelines with function constants, the encode thread, graphs encoded ahead, the
 /// concurrent encoder and its barriers) drives the real .metal kernels on the kernel emulator.
-/// The emulator runs a GPU thread per threadgroup as a fiber, about a second per decode step
-/// here, so the tests cover the first <see cref="Tokens"/> tokens of llama2.c's 256.
+/// The whole published sequence (256 tokens) runs through it: about 40 s for the decode and
+/// 30 s for the prompt logits here, the emulator running every GPU thread as a fiber.
 /// </summary>
 [TestFixture]
 public class EmulatedMetalGoldenTests
 {
-    private const int Tokens = 32;
-
     private static string ModelPath => Stories260K.ModelPath;
 
     private static string[] Generate(int tokens) =>
@@ -30,10 +28,10 @@ public class EmulatedMetalGoldenTests
         var expected = Stories260K.ExpectedGreedyIds();
         using var model = Stories260K.Load();
 
-        var run = EmulatedMetal.RunCli(Generate(Tokens));
+        var run = EmulatedMetal.RunCli(Generate(expected.Length));
 
         Assert.That(run.Error, Does.Contain("[Metal: Metal emulator"), "the Metal backend ran, on the emulated device");
-        Assert.That(run.Output, Is.EqualTo(Stories260K.PublishedText(model, expected, 0, Tokens) + Environment.NewLine));
+        Assert.That(run.Output, Is.EqualTo(Stories260K.PublishedText(model, expected, 0, expected.Length) + Environment.NewLine));
     }
 
     [Test]
@@ -42,7 +40,7 @@ public class EmulatedMetalGoldenTests
         // BOS and the published tokens as one prompt: the batched path (simdgroup-matrix GEMM,
         // attention over many positions) instead of the decode step.
         var expected = Stories260K.ExpectedGreedyIds();
-        int[] prompt = [Stories260K.Bos, .. expected[..(Tokens - 1)]];
+        int[] prompt = [Stories260K.Bos, .. expected[..^1]];
         var output = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"metal-logits-{Guid.NewGuid():N}.npy");
 
         EmulatedMetal.RunCli(["logits", "--model", ModelPath, "--backend", "metal", "--tokens", string.Join(' ', prompt), "--out", output]);
@@ -55,10 +53,10 @@ public class EmulatedMetalGoldenTests
         session.AppendAll(prompt, cpu);
         Assert.That((rows, vocabulary), Is.EqualTo((prompt.Length, session.VocabularySize)));
         // Both sum in float32 in different orders over five layers: logits of magnitude ~20 agree
-        // to ~1e-5; 1e-3 leaves room without hiding a wrong kernel (those differ by whole units).
+        // to ~2e-5; 1e-3 leaves room without hiding a wrong kernel (those differ by whole units).
         Assert.That(metal, Is.EqualTo(cpu).Within(1e-3f));
         var argmax = Enumerable.Range(0, rows).Select(row => ArgMax(metal.AsSpan(row * vocabulary, vocabulary)));
-        Assert.That(argmax, Is.EqualTo(expected[..Tokens]), "each position's most likely next token is llama2.c's");
+        Assert.That(argmax, Is.EqualTo(expected), "each position's most likely next token is llama2.c's");
     }
 
     private static int ArgMax(ReadOnlySpan<float> row)

@@ -6,7 +6,9 @@
 #include <exception>
 #include <memory>
 #include <random>
+#if !defined(__x86_64__)
 #include <ucontext.h>
+#endif
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -17,6 +19,7 @@
 #define MTLEMU_ASAN 1
 #endif
 #ifdef MTLEMU_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -30,10 +33,94 @@ constexpr size_t stack_bytes = 512 * 1024; // AddressSanitizer's redzones need r
 constexpr size_t stack_bytes = 128 * 1024;
 #endif
 
+// Switching between fibers. glibc's swapcontext saves and restores the signal mask with a
+// system call on every switch, which made that call most of the emulator's time; on x86-64 a
+// switch saves only what the calling convention makes the callee keep (rbx, rbp, r12-r15, the
+// SSE and x87 control words) and swaps stack pointers. Other machines use ucontext.
+#if defined(__x86_64__)
+extern "C" void mtlemu_switch_stack(void **save_sp, void *load_sp);
+asm(R"(
+    .text
+    .globl mtlemu_switch_stack
+    .hidden mtlemu_switch_stack
+    .type mtlemu_switch_stack, @function
+mtlemu_switch_stack:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq $8, %rsp
+    stmxcsr (%rsp)
+    fnstcw 4(%rsp)
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    ldmxcsr (%rsp)
+    fldcw 4(%rsp)
+    addq $8, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size mtlemu_switch_stack, .-mtlemu_switch_stack
+)");
+
+struct machine_context {
+    void *sp = nullptr;
+};
+
+void switch_context(machine_context &save, machine_context &load) {
+    mtlemu_switch_stack(&save.sp, load.sp);
+}
+
+// A stack that mtlemu_switch_stack "returns" into `entry` from, as if `entry` had been called:
+// control words, six zeroed registers, then the return address, 16-byte aligned at the call.
+void make_context(machine_context &c, char *stack, size_t size, void (*entry)()) {
+    uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
+#ifdef MTLEMU_ASAN
+    // A reused stack still carries the redzones of the frames its last fiber never left.
+    __asan_unpoison_memory_region((void *)(top - 80), 80);
+#endif
+    uint64_t *frame = (uint64_t *)(top - 16);
+    frame[0] = (uint64_t)(uintptr_t)entry;
+    frame[1] = 0;
+    frame -= 7;
+    std::memset(frame, 0, 7 * sizeof(uint64_t));
+    const uint32_t mxcsr = 0x1f80;       // all exceptions masked, round to nearest
+    const uint16_t x87_control = 0x037f; // the same for x87, extended precision
+    std::memcpy(frame, &mxcsr, sizeof mxcsr);
+    std::memcpy((char *)frame + 4, &x87_control, sizeof x87_control);
+    c.sp = frame;
+}
+#else
+struct machine_context {
+    ucontext_t context;
+};
+
+void switch_context(machine_context &save, machine_context &load) {
+    swapcontext(&save.context, &load.context);
+}
+
+// getcontext returns twice (like setjmp), so it lives in a frame of its own: no caller's local
+// can be clobbered by the second return.
+__attribute__((noinline)) void make_context(machine_context &c, char *stack, size_t size,
+                                            void (*entry)()) {
+    getcontext(&c.context);
+    c.context.uc_stack.ss_sp = stack;
+    c.context.uc_stack.ss_size = size;
+    c.context.uc_link = nullptr;
+    makecontext(&c.context, entry, 0);
+}
+#endif
+
 enum fiber_state { READY, WAIT_SIMD, WAIT_TG, DONE };
 
 struct fiber {
-    ucontext_t context;
+    machine_context context;
     std::unique_ptr<char[]> stack;
     fiber_state state = READY;
     uint64_t simd_syncs = 0; // collectives met so far: lanes must agree (no divergence)
@@ -48,7 +135,7 @@ struct group {
     unsigned count = 0;
     std::vector<unsigned char> simd_slots; // simdgroups x 32 lanes x slot
     std::vector<std::vector<unsigned char>> tg_memory;
-    ucontext_t scheduler;
+    machine_context scheduler;
     fiber *current = nullptr;
     std::exception_ptr failure;
 #ifdef MTLEMU_ASAN
@@ -77,7 +164,7 @@ void switch_to_fiber(group &g, fiber &f) {
 #ifdef MTLEMU_ASAN
     __sanitizer_start_switch_fiber(&g.fake_stack, f.stack.get(), stack_bytes);
 #endif
-    swapcontext(&g.scheduler, &f.context);
+    switch_context(g.scheduler, f.context);
 #ifdef MTLEMU_ASAN
     __sanitizer_finish_switch_fiber(g.fake_stack, nullptr, nullptr);
 #endif
@@ -88,11 +175,11 @@ void yield_to_scheduler(group &g, fiber &f, bool finished) {
     void *fake = nullptr;
     __sanitizer_start_switch_fiber(finished ? nullptr : &fake, g.scheduler_bottom,
                                    g.scheduler_size);
-    swapcontext(&f.context, &g.scheduler);
+    switch_context(f.context, g.scheduler);
     __sanitizer_finish_switch_fiber(fake, &g.scheduler_bottom, &g.scheduler_size);
 #else
     (void)finished;
-    swapcontext(&f.context, &g.scheduler);
+    switch_context(f.context, g.scheduler);
 #endif
 }
 
@@ -198,14 +285,8 @@ void set_attributes(fiber &f, const launch &c, const uint32_t tg[3], unsigned in
     set(A_simdgroups_per_threadgroup, (tg_threads + simd_width - 1) / simd_width, 0, 0);
 }
 
-// getcontext returns twice (like setjmp), so it lives in a frame of its own: no caller's local
-// can be clobbered by the second return.
-__attribute__((noinline)) void start_fiber(fiber &f) {
-    getcontext(&f.context);
-    f.context.uc_stack.ss_sp = f.stack.get();
-    f.context.uc_stack.ss_size = stack_bytes;
-    f.context.uc_link = nullptr;
-    makecontext(&f.context, fiber_main, 0);
+void start_fiber(fiber &f) {
+    make_context(f.context, f.stack.get(), stack_bytes, fiber_main);
 }
 
 void run_group(group &g, const uint32_t tg[3], uint64_t parity) {
