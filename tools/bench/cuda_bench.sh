@@ -21,10 +21,11 @@ CONTEXTS=${CONTEXTS:-128 4096} # decode from position 128 (prompt 128) or 4096 (
 [ -f "$out/bandwidth.txt" ] || "$build/mc_cuda_bandwidth" > "$out/bandwidth.txt"
 cat "$out/bandwidth.txt"
 
-bench() { # name, extra arguments...
+bench() { # name, extra arguments...: the report goes to $out/$name.json
   local name=$1; shift
-  timeout "${BENCH_TIMEOUT:-200}" "$cli" bench --backend cuda --runs "$RUNS" --warmup 2 --prompt 128 --gen 128 "$@" > "$out/$name.txt" 2> "$out/$name.err"
-  echo "$name: $(grep -E '^decode' "$out/$name.txt" || tail -3 "$out/$name.err")"
+  timeout "${BENCH_TIMEOUT:-200}" "$cli" bench --backend cuda --runs "$RUNS" --warmup 2 --prompt 128 --gen 128 \
+    --json "$out/$name.json" "$@" > "$out/$name.txt" 2> "$out/$name.err"
+  echo "$name: $(python3 "$here/summarize.py" --one "$out/$name.json" 2> /dev/null || tail -3 "$out/$name.err")"
 }
 
 if [[ " $parts " == *" ours "* ]]; then

@@ -1,19 +1,29 @@
 """Markdown tables from the files cuda_bench.sh writes (docs/BENCHMARKS.md's CUDA section).
 
-Reads OUT/bandwidth.txt, OUT/ours_*.txt (metalcore bench output), OUT/torch.json and
-OUT/contention_*.txt. Bandwidth fraction = bytes a decode step must read (the bench's "reads"
-line) x decode tok/s (trimmed mean) / the measured device copy bandwidth.
-Usage: summarize.py OUT"""
+Reads OUT/bandwidth.txt, OUT/ours_*.json (metalcore bench --json reports; for runs recorded
+with the earlier CLI, its text output OUT/ours_*.txt), OUT/torch.json and OUT/contention_*.
+Bandwidth fraction = bytes a decode step must read x decode tok/s (trimmed mean) / the device
+copy bandwidth that mc_cuda_bandwidth measured.
+Usage: summarize.py OUT | summarize.py --one REPORT.json (one line for a progress log)"""
 import glob
 import json
 import os
 import re
 import sys
 
-out = sys.argv[1]
+def parse_report(path):
+    """The first configuration of a `metalcore bench --json` report."""
+    report = json.load(open(path))
+    c = report["configurations"][0]
+    d = c["decode"]
+    return dict(mean=d["trimmed_mean"], ci=d["confidence_half_width95"], median=d["median"],
+                spread=d["spread_percent"], n=d["count"], mb=c["per_token"]["bytes_read"] / 1e6,
+                prompt=c["prompt"]["trimmed_mean"] if c.get("prompt") else None)
 
 
 def parse_bench(path):
+    if os.path.exists(path[:-4] + ".json"):
+        return parse_report(path[:-4] + ".json")
     text = open(path).read()
     decode = re.search(r"^decode\s+([\d.]+) ± ([\d.]+) \(median ([\d.]+), spread ([\d.]+)%, n=(\d+)\)", text, re.M)
     reads = re.search(r"^reads\s+([\d.]+) MB per decoded token", text, re.M)
@@ -24,6 +34,12 @@ def parse_bench(path):
                 n=int(decode[5]), mb=float(reads[1]), prompt=float(prompt[1]) if prompt else None)
 
 
+if sys.argv[1] == "--one":
+    r = parse_report(sys.argv[2])
+    print(f"decode {r['mean']:.2f} ± {r['ci']:.2f} (median {r['median']:.2f}, spread {r['spread']:.1f}%, "
+          f"n={r['n']}), {r['mb']:.0f} MB read per token")
+    sys.exit(0)
+out = sys.argv[1]
 bandwidth = None
 if os.path.exists(f"{out}/bandwidth.txt"):
     m = re.search(r"copy_bandwidth_gbps ([\d.]+)", open(f"{out}/bandwidth.txt").read())

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # build_and_check.sh — on a Linux machine with an NVIDIA GPU and CUDA >= 12 (no .NET needed):
 # builds libmetal_core with the CUDA backend, runs its native test (every op against the CPU
-# backend, a decode step as a CUDA graph), and checks the stories260K golden tokens through a
-# published `metalcore` CLI on the CUDA backend. docs/CUDA.md has the whole recipe.
+# backend, a decode step as a CUDA graph), and checks the stories260K golden tokens and the
+# Hugging Face reference fixtures through a published `metalcore` CLI on the CUDA backend.
+# docs/CUDA.md has the whole recipe.
 #
 # Usage: tools/cuda/build_and_check.sh CLI FIXTURES OUT
 #   CLI       the NativeAOT-published MetalCore.Cli (dotnet publish src/Managed/MetalCore.Cli
@@ -24,7 +25,7 @@ nvcc --version | tail -2
 
 if [ ! -f "$build/libmetal_core.so" ]; then
   step "build (cmake, CUDA required)"
-  cmake -S "$root/native/metal_core" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMC_ENABLE_CUDA=ON \
+  cmake -S "$root/native/metal_core" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMC_ENABLE_CUDA=ON -DMC_METAL_EMULATION=OFF \
     > "$out/cmake.log" 2>&1 || { tail -30 "$out/cmake.log"; exit 1; }
   grep "metal_core:" "$out/cmake.log"
   start=$(date +%s)
@@ -54,6 +55,12 @@ for backend in cuda cpu; do
   timeout 120 "$cli" logits -m "$model" -b $backend --tokens "1 $ids" --out "$out/logits_$backend.npy" 2>> "$out/golden_$backend.err" || failures=$((failures + 1))
 done
 python3 "$root/tools/cuda/check_golden.py" "$fixtures" "$out" || failures=$((failures + 1))
+
+hf=$root/tests/MetalCore.Tests/Fixtures/hf
+if [ -f "$hf/index.json" ]; then
+  step "Hugging Face reference fixtures on CUDA (logits within 1e-3, greedy by teacher forcing)"
+  python3 "$root/tools/cuda/check_hf.py" "$cli" cuda "$hf" "$out/hf" || failures=$((failures + 1))
+fi
 
 step "result: $failures failing step(s)"
 exit $failures

@@ -138,7 +138,7 @@ internal sealed record BenchArguments(Option<int> Runs, Option<int> Warmup, Opti
             new Option<string?>("--vs") { Description = "Other settings to compare with, e.g. --vs '--backend cuda' or --vs '--tunable spin_us=0'; runs alternate A B A B." },
             new Option<string?>("--json") { Description = "Write the report as JSON (schema: docs/bench-report.schema.json)." },
             new Option<string?>("--chart") { Description = "Write a PNG chart of every run with the mean and its 95% CI." },
-            new Option<bool>("--high-priority") { Description = "Ask the device for its highest scheduling priority (CUDA: stream priority; Metal: the opt-in private GPU priority)." });
+            new Option<bool>("--high-priority") { Description = "Ask the device for its highest scheduling priority (CUDA: stream priority; seed 000's contention runs)." });
         foreach (var option in new Option[] { arguments.Runs, arguments.Warmup, arguments.Prompt, arguments.Gen, arguments.Depth, arguments.KvType,
             arguments.Load, arguments.Vs, arguments.Json, arguments.Chart, arguments.HighPriority })
         {

@@ -50,7 +50,10 @@ internal static class TunableCatalog
     private static readonly TunableSpec[] s_cuda =
     [
         new("cuda.pdl", [0, 1], TunablePhase.Decode, null, "programmatic dependent launch between kernels"),
-        new("cuda.attn_chunk", [32, 64, 128, 256], TunablePhase.Decode, "attention", "keys per block of decode attention"),
+        new("cuda.fuse", [0, 1], TunablePhase.Decode, null, "decode-graph fusions (norm into matvec, q/k preparation into attention)"),
+        new("cuda.attn_chunk", [16, 32, 64, 128, 256], TunablePhase.Decode, "attention", "keys per block of decode attention"),
+        new("cuda.mv_slices", [0, 1, 2, 4, 8], TunablePhase.Decode, "matvec", "slices of K per row pair of a matvec (0: automatic)"),
+        new("cuda.mv_blocks_per_sm", [0, 1, 2], TunablePhase.Decode, "matvec", "matvec blocks per multiprocessor (0: as many as fit)"),
         new("cuda.gemm_min_rows", [2, 5, 9, 17, 33], TunablePhase.Prompt, null, "tokens from which the GEMM kernel replaces matvec"),
     ];
 
