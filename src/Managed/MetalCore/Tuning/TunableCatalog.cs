@@ -30,6 +30,7 @@ internal static class TunableCatalog
         new("matvec_rows_per_task", [4, 8, 16, 32, 64, 128], TunablePhase.Decode, "matmul", "output rows per work item of a one-token matmul"),
         new("attention_block", [16, 32, 64, 128, 256], TunablePhase.Decode, "attention", "keys per online-softmax step"),
         new("spin_us", [0, 20, 200, 1000], TunablePhase.Decode, null, "microseconds idle workers spin before sleeping"),
+        new("serial_op_values", [0, 2048, 8192, 32768], TunablePhase.Decode, null, "element-wise ops up to this size run on one thread, without a phase boundary between them"),
         new("gemm_rows_per_task", [16, 32, 64, 128, 256], TunablePhase.Prompt, "matmul", "output rows per work item of a multi-token matmul"),
         new("gemm_tile_tokens", [8, 16, 32, 64], TunablePhase.Prompt, "matmul", "tokens per kernel call inside a multi-token work item"),
     ];
