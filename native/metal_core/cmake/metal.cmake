@@ -1,6 +1,6 @@
 # metal.cmake — the Metal backend on Apple platforms (included from CMakeLists.txt when
 # MC_ENABLE_METAL is on): the Objective-C host code (ARC) in libmetal_core, and the kernels
-# compiled by Xcode's tools into default.metallib beside the library, plus metal_core.metal
+# compiled by Xcode's tools into metal_core.metallib beside the library, plus metal_core.metal
 # (the kernels as one self-contained source) for the run-time compile fallback.
 enable_language(OBJC)
 
@@ -33,10 +33,10 @@ endforeach()
 
 set(MC_METAL_LIB_DIR $<TARGET_FILE_DIR:metal_core>)
 add_custom_command(
-  OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/default.metallib
-  COMMAND xcrun -sdk macosx metallib ${MC_METAL_AIR} -o ${CMAKE_CURRENT_BINARY_DIR}/default.metallib
+  OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/metal_core.metallib
+  COMMAND xcrun -sdk macosx metallib ${MC_METAL_AIR} -o ${CMAKE_CURRENT_BINARY_DIR}/metal_core.metallib
   DEPENDS ${MC_METAL_AIR}
-  COMMENT "Linking default.metallib"
+  COMMENT "Linking metal_core.metallib"
   VERBATIM)
 add_custom_command(
   OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/metal_core.metal
@@ -48,10 +48,10 @@ add_custom_command(
   COMMENT "Writing metal_core.metal"
   VERBATIM)
 add_custom_target(metal_core_kernels ALL
-  DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/default.metallib ${CMAKE_CURRENT_BINARY_DIR}/metal_core.metal)
+  DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/metal_core.metallib ${CMAKE_CURRENT_BINARY_DIR}/metal_core.metal)
 # Both files go where the library is (the runtimes/<rid>/native folder the packages ship).
 add_custom_command(TARGET metal_core_kernels POST_BUILD
-  COMMAND ${CMAKE_COMMAND} -E copy_if_different ${CMAKE_CURRENT_BINARY_DIR}/default.metallib
+  COMMAND ${CMAKE_COMMAND} -E copy_if_different ${CMAKE_CURRENT_BINARY_DIR}/metal_core.metallib
           ${CMAKE_CURRENT_BINARY_DIR}/metal_core.metal ${MC_METAL_LIB_DIR}
   VERBATIM)
 add_dependencies(metal_core_kernels metal_core)

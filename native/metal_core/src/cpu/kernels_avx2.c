@@ -431,27 +431,47 @@ static int32_t avx2_argmax(const float *x, int32_t n, float *max) {
     if (n < 8) {
         return mc_scalar_argmax(x, n, max);
     }
-    /* Each lane keeps the first index where its own running maximum was reached. */
-    __m256 best = _mm256_set1_ps(-INFINITY);
-    __m256i best_index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    __m256i index = best_index;
-    int32_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        __m256 greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
-        best = _mm256_blendv_ps(best, v, greater);
-        best_index = _mm256_blendv_epi8(best_index, index, _mm256_castps_si256(greater));
-        index = _mm256_add_epi32(index, _mm256_set1_epi32(8));
+    /* Four chains take the 8-value chunks in turn, so one chunk's compare-and-select does not
+     * wait for the previous chunk's (see avx512_argmax). Each lane of each chain keeps the first
+     * index where its own running maximum was reached. */
+    enum { CHAINS = 4 };
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256 best[CHAINS];
+    __m256i best_index[CHAINS], index[CHAINS];
+    for (int c = 0; c < CHAINS; c++) {
+        best[c] = _mm256_set1_ps(-INFINITY);
+        index[c] = _mm256_add_epi32(lanes, _mm256_set1_epi32(8 * c));
+        best_index[c] = index[c];
     }
-    float lanes[8];
-    int32_t indices[8];
-    _mm256_storeu_ps(lanes, best);
-    _mm256_storeu_si256((__m256i *)indices, best_index);
+    int32_t i = 0;
+    for (; i + 8 * CHAINS <= n; i += 8 * CHAINS) {
+        for (int c = 0; c < CHAINS; c++) {
+            __m256 v = _mm256_loadu_ps(x + i + 8 * c);
+            __m256 greater = _mm256_cmp_ps(v, best[c], _CMP_GT_OQ);
+            best[c] = _mm256_blendv_ps(best[c], v, greater);
+            best_index[c] =
+                _mm256_blendv_epi8(best_index[c], index[c], _mm256_castps_si256(greater));
+            index[c] = _mm256_add_epi32(index[c], _mm256_set1_epi32(8 * CHAINS));
+        }
+    }
+    for (; i + 8 <= n; i += 8) { /* chain 0 (index[0] is at i) takes the whole chunks left */
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 greater = _mm256_cmp_ps(v, best[0], _CMP_GT_OQ);
+        best[0] = _mm256_blendv_ps(best[0], v, greater);
+        best_index[0] = _mm256_blendv_epi8(best_index[0], index[0], _mm256_castps_si256(greater));
+        index[0] = _mm256_add_epi32(index[0], _mm256_set1_epi32(8));
+    }
+    float values[8 * CHAINS];
+    int32_t indices[8 * CHAINS];
+    for (int c = 0; c < CHAINS; c++) {
+        _mm256_storeu_ps(values + 8 * c, best[c]);
+        _mm256_storeu_si256((__m256i *)(indices + 8 * c), best_index[c]);
+    }
     float value = -INFINITY;
     int32_t result = 0;
-    for (int l = 0; l < 8; l++) { /* the greatest value, then the smallest index holding it */
-        if (lanes[l] > value || (lanes[l] == value && indices[l] < result)) {
-            value = lanes[l];
+    for (int l = 0; l < 8 * CHAINS; l++) { /* the greatest value, then the smallest index */
+        if (values[l] > value || (values[l] == value && indices[l] < result)) {
+            value = values[l];
             result = indices[l];
         }
     }

@@ -467,21 +467,49 @@ static int32_t avx512_argmax(const float *x, int32_t n, float *max) {
     if (n < 16) {
         return mc_scalar_argmax(x, n, max);
     }
-    /* Each lane keeps the first index where its own running maximum was reached. */
-    __m512 best = _mm512_set1_ps(-INFINITY);
-    __m512i best_index = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    __m512i index = best_index;
-    int32_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_loadu_ps(x + i);
-        __mmask16 greater = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
-        best = _mm512_mask_mov_ps(best, greater, v);
-        best_index = _mm512_mask_mov_epi32(best_index, greater, index);
-        index = _mm512_add_epi32(index, _mm512_set1_epi32(16));
+    /* Four chains take the 16-value chunks in turn, so one chunk's compare-and-select does not
+     * wait for the previous chunk's: with one chain the loop is bound by that latency, not by
+     * memory, for rows in cache (the logits). Each lane of each chain keeps the first index
+     * where its own running maximum was reached. */
+    enum { CHAINS = 4 };
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m512 best[CHAINS];
+    __m512i best_index[CHAINS], index[CHAINS];
+    for (int c = 0; c < CHAINS; c++) {
+        best[c] = _mm512_set1_ps(-INFINITY);
+        index[c] = _mm512_add_epi32(lanes, _mm512_set1_epi32(16 * c));
+        best_index[c] = index[c];
     }
-    float value = _mm512_reduce_max_ps(best);
-    __mmask16 at_max = _mm512_cmp_ps_mask(best, _mm512_set1_ps(value), _CMP_EQ_OQ);
-    int32_t result = _mm512_mask_reduce_min_epi32(at_max, best_index);
+    int32_t i = 0;
+    for (; i + 16 * CHAINS <= n; i += 16 * CHAINS) {
+        for (int c = 0; c < CHAINS; c++) {
+            __m512 v = _mm512_loadu_ps(x + i + 16 * c);
+            __mmask16 greater = _mm512_cmp_ps_mask(v, best[c], _CMP_GT_OQ);
+            best[c] = _mm512_mask_mov_ps(best[c], greater, v);
+            best_index[c] = _mm512_mask_mov_epi32(best_index[c], greater, index[c]);
+            index[c] = _mm512_add_epi32(index[c], _mm512_set1_epi32(16 * CHAINS));
+        }
+    }
+    for (; i + 16 <= n; i += 16) { /* chain 0 (index[0] is at i) takes the whole chunks left */
+        __m512 v = _mm512_loadu_ps(x + i);
+        __mmask16 greater = _mm512_cmp_ps_mask(v, best[0], _CMP_GT_OQ);
+        best[0] = _mm512_mask_mov_ps(best[0], greater, v);
+        best_index[0] = _mm512_mask_mov_epi32(best_index[0], greater, index[0]);
+        index[0] = _mm512_add_epi32(index[0], _mm512_set1_epi32(16));
+    }
+    __m512 all = best[0];
+    for (int c = 1; c < CHAINS; c++) {
+        all = _mm512_max_ps(all, best[c]);
+    }
+    float value = _mm512_reduce_max_ps(all);
+    int32_t result = INT32_MAX;
+    for (int c = 0; c < CHAINS; c++) { /* the smallest index holding the greatest value */
+        __mmask16 at_max = _mm512_cmp_ps_mask(best[c], _mm512_set1_ps(value), _CMP_EQ_OQ);
+        if (at_max != 0) {
+            int32_t first = _mm512_mask_reduce_min_epi32(at_max, best_index[c]);
+            result = first < result ? first : result;
+        }
+    }
     for (; i < n; i++) {
         if (x[i] > value) {
             value = x[i];

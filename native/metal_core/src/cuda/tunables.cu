@@ -69,7 +69,7 @@ mc_status set(mc_cuda_tunables *t, const char *name, int32_t value) {
     return mc_set_error(
         MC_ERROR_INVALID_ARGUMENT,
         "the cuda backend has no tunable named '%s' (cuda.pdl, cuda.fuse, cuda.gemm_min_rows, "
-        "cuda.attn_chunk)",
+        "cuda.attn_chunk, cuda.mv_slices, cuda.mv_prefetch, cuda.mv_blocks_per_sm)",
         name);
 }
 

@@ -2,7 +2,7 @@
  * mc_metal_context.h — the Metal backend's state, shared by its Objective-C files:
  *   mc_metal_backend.m   the vtable: device selection, buffers and weight views, statistics,
  *                        profile, capture
- *   mc_metal_library.m   the kernel library (default.metallib or compiled from source) and
+ *   mc_metal_library.m   the kernel library (metal_core.metallib or compiled from source) and
  *                        the pipeline cache keyed by kernel name and function constants
  *   mc_metal_encoder.m   the encode thread: command buffers, the concurrent compute encoder,
  *                        barriers from the hazard tracker, graphs encoded ahead

@@ -1,11 +1,13 @@
 /* mc_metal_library.m — the kernel library and the pipeline cache.
  *
- * The build compiles default.metallib beside the dylib
- * (cmake/metal.cmake): its kernels/ sources. If that file is missing or fails to load (a
- * development tree, another Xcode), the library is compiled at run time from metal_core.metal, the
- * same kernels concatenated into one self-contained source, also shipped beside the dylib. Kernel
- * variants are function constants (MC_FC_* in kernels/mc_kernel_args.h): one specialised pipeline
- * per (kernel, constant values), created on first use and kept. */
+ * The build compiles metal_core.metallib beside the dylib (cmake/metal.cmake): its kernels/
+ * sources. Not "default.metallib": NuGet copies runtime files into the app's output folder,
+ * where the app's own default library (or another package's) would overwrite ours. If
+ * metal_core.metallib is missing or fails to load (a development tree, another Xcode), the library
+ * is compiled at run time from metal_core.metal, the same kernels concatenated into one
+ * self-contained source, also shipped beside the dylib. Kernel variants are function constants
+ * (MC_FC_* in kernels/mc_kernel_args.h): one specialised pipeline per (kernel, constant values),
+ * created on first use and kept. */
 #import "mc_metal_context.h"
 
 #include <dlfcn.h>
@@ -53,7 +55,7 @@ mc_status mc_metal_load_library(MCMetalContext *ctx) {
         return mc_set_error(MC_ERROR_BACKEND_UNAVAILABLE,
                             "Metal: cannot find the folder of libmetal_core (dladdr failed)");
     }
-    NSString *path = [folder stringByAppendingPathComponent:@"default.metallib"];
+    NSString *path = [folder stringByAppendingPathComponent:@"metal_core.metallib"];
     NSError *error = nil;
     if ([[NSFileManager defaultManager] fileExistsAtPath:path]) {
         ctx->library = [ctx->device newLibraryWithURL:[NSURL fileURLWithPath:path] error:&error];

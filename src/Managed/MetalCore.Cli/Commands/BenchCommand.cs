@@ -189,6 +189,7 @@ internal static class VsSettings
     public static Option<GgmlType> KvTypeOption() => new("--kv-type")
     {
         Description = "KV cache type: F16, BF16 or F32.",
+        HelpName = "F16|BF16|F32", // not every GgmlType the enum would list
         DefaultValueFactory = _ => GgmlType.F16,
     };
 
