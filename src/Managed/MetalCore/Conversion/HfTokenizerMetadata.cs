@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MetalCore.Chat;
 using MetalCore.ModelFiles;
 using MetalCore.ModelFiles.Gguf;
 using MetalCore.ModelFiles.Safetensors;
@@ -16,9 +17,7 @@ namespace MetalCore.Conversion;
 /// </summary>
 internal sealed class HfTokenizerMetadata
 {
-    public const string TokenizerFileName = "tokenizer.json";
-    public const string ConfigFileName = "tokenizer_config.json";
-    private const string ChatTemplateFileName = "chat_template.jinja";
+    public const string TokenizerFileName = HfTokenizerReader.FileName;
 
     // The regexes of the Split pre-tokenizers llama.cpp knows by name (as written in tokenizer.json).
     private static readonly Dictionary<string, string> s_splitPatterns = new(StringComparer.Ordinal)
@@ -92,10 +91,11 @@ internal sealed class HfTokenizerMetadata
                 : TokenType.Normal);
         }
 
-        var config = TokenizerConfig.Read(Path.Combine(directory, ConfigFileName));
+        var config = HfTokenizerConfig.Read(directory);
+        var configPath = Path.Combine(directory, HfTokenizerConfig.FileName);
         int? IdOf(string? content, string key) => content is null ? null
             : vocabulary.TryGetValue(content, out var id) ? id
-            : throw new ModelFileException(Path.Combine(directory, ConfigFileName), $"'{key}' is '{content}', which is not a token of {TokenizerFileName}");
+            : throw new ModelFileException(configPath, $"'{key}' is '{content}', which is not a token of {TokenizerFileName}");
         var bos = IdOf(config.BosToken, "bos_token") ?? hp.BosTokenId;
         var eos = IdOf(config.EosToken, "eos_token") ?? (hp.EosTokenIds.Count > 0 ? hp.EosTokenIds[0] : null);
         foreach (var (id, key) in new[] { (bos, "bos_token_id"), (eos, "eos_token_id") })
@@ -111,14 +111,18 @@ internal sealed class HfTokenizerMetadata
             PreTokenizer = preTokenizer,
             Tokens = tokens,
             TokenTypes = types,
-            Merges = ReadMerges(path, model),
+            Merges = JsonFile.TryGet(model, "merges", out _)
+                ? [.. HfTokenizerReader.ReadMerges(new HfJson(path), model).Select(m => $"{m.Left} {m.Right}")]
+                : [],
             BosId = bos,
             EosId = eos,
             UnknownId = IdOf(config.UnknownToken, "unk_token"),
             PaddingId = IdOf(config.PaddingToken, "pad_token"),
-            AddBos = config.AddBos ?? templateAddsBos,
-            AddEos = config.AddEos ?? templateAddsEos,
-            ChatTemplate = config.ChatTemplate ?? ReadChatTemplateFile(directory),
+            AddBos = config.AddBosToken ?? templateAddsBos,
+            AddEos = config.AddEosToken ?? templateAddsEos,
+            // llama.cpp's converter takes tokenizer_config.json's template before chat_template.jinja.
+            ChatTemplate = (File.Exists(configPath) ? ModelChatTemplate.FromTokenizerConfig(configPath) : null)
+                ?? ModelChatTemplate.FromDirectory(directory),
         };
     }
 
@@ -253,33 +257,6 @@ internal sealed class HfTokenizerMetadata
         return byText;
     }
 
-    // Merges are "left right" strings (older files) or [left, right] pairs (newer ones).
-    private static string[] ReadMerges(string path, JsonElement model)
-    {
-        if (!JsonFile.TryGet(model, "merges", out var merges))
-        {
-            return [];
-        }
-        if (merges.ValueKind != JsonValueKind.Array)
-        {
-            throw JsonFile.WrongType(path, "model.merges", merges, "an array");
-        }
-        var result = new string[merges.GetArrayLength()];
-        var i = 0;
-        foreach (var merge in merges.EnumerateArray())
-        {
-            result[i] = merge.ValueKind switch
-            {
-                JsonValueKind.String => merge.GetString()!,
-                JsonValueKind.Array when merge.GetArrayLength() == 2 && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String
-                    => $"{merge[0].GetString()} {merge[1].GetString()}",
-                _ => throw JsonFile.WrongType(path, $"model.merges[{i}]", merge, "\"left right\" or [left, right]"),
-            };
-            i++;
-        }
-        return result;
-    }
-
     // A TemplateProcessing post-processor shows whether encoding adds BOS (first item) or EOS (last item).
     private static (bool? AddsBos, bool? AddsEos) PostProcessorAdds(string path, JsonElement root, string[] tokens, int? bos, int? eos)
     {
@@ -293,71 +270,5 @@ internal sealed class HfTokenizerMetadata
             id is { } expected && item.ValueKind == JsonValueKind.Object && JsonFile.TryGet(item, "SpecialToken", out var special)
             && special.ValueKind == JsonValueKind.Object && JsonFile.OptionalString(path, special, "id") == tokens[expected];
         return (IsSpecial(single[0], bos), IsSpecial(single[single.GetArrayLength() - 1], eos));
-    }
-
-    private static string? ReadChatTemplateFile(string directory)
-    {
-        var path = Path.Combine(directory, ChatTemplateFileName);
-        return File.Exists(path) ? File.ReadAllText(path) : null;
-    }
-
-    /// <summary>The parts of tokenizer_config.json the GGUF metadata needs (all optional).</summary>
-    private sealed record TokenizerConfig(string? BosToken, string? EosToken, string? UnknownToken, string? PaddingToken,
-        bool? AddBos, bool? AddEos, string? ChatTemplate)
-    {
-        public static TokenizerConfig Read(string path)
-        {
-            if (!File.Exists(path))
-            {
-                return new TokenizerConfig(null, null, null, null, null, null, null);
-            }
-            using var json = JsonFile.Load(path);
-            var root = JsonFile.RequireObject(path, json.RootElement, ConfigFileName);
-            return new TokenizerConfig(
-                TokenText(path, root, "bos_token"), TokenText(path, root, "eos_token"),
-                TokenText(path, root, "unk_token"), TokenText(path, root, "pad_token"),
-                JsonFile.OptionalBoolean(path, root, "add_bos_token"), JsonFile.OptionalBoolean(path, root, "add_eos_token"),
-                ReadChatTemplate(path, root));
-        }
-
-        // A special token is written as its text or as an AddedToken object with "content".
-        private static string? TokenText(string path, JsonElement root, string key)
-        {
-            if (!JsonFile.TryGet(root, key, out var value))
-            {
-                return null;
-            }
-            return value.ValueKind switch
-            {
-                JsonValueKind.String => value.GetString(),
-                JsonValueKind.Object => JsonFile.OptionalString(path, value, "content") ?? throw new ModelFileException(path, $"'{key}' has no 'content'"),
-                _ => throw JsonFile.WrongType(path, key, value, "a token text or an object with 'content'"),
-            };
-        }
-
-        // A template string, or a list of named templates of which llama.cpp keeps "default".
-        private static string? ReadChatTemplate(string path, JsonElement root)
-        {
-            if (!JsonFile.TryGet(root, "chat_template", out var value))
-            {
-                return null;
-            }
-            if (value.ValueKind == JsonValueKind.String)
-            {
-                return value.GetString();
-            }
-            if (value.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var named in value.EnumerateArray())
-                {
-                    if (named.ValueKind == JsonValueKind.Object && JsonFile.OptionalString(path, named, "name") == "default")
-                    {
-                        return JsonFile.OptionalString(path, named, "template");
-                    }
-                }
-                return null;
-            }
-            throw JsonFile.WrongType(path, "chat_template", value, "a template string or a list of named templates");
-        }
     }
 }

@@ -4,8 +4,8 @@ using MetalCore.ModelFiles;
 namespace MetalCore.Tokenization;
 
 /// <summary>
-/// The parts of a Hugging Face tokenizer_config.json that change how a tokenizer behaves: the
-/// BOS / EOS tokens and whether they are added. (The chat template is read by
+/// The special tokens of a Hugging Face tokenizer_config.json and whether BOS / EOS are added
+/// (read by the tokenizer and by the GGUF converter). (The chat template is read by
 /// <see cref="MetalCore.Chat.ModelChatTemplate"/>.)
 /// </summary>
 internal sealed record HfTokenizerConfig
@@ -19,6 +19,10 @@ internal sealed record HfTokenizerConfig
     public bool NoBosToken { get; init; }
 
     public string? EosToken { get; init; }
+
+    public string? UnknownToken { get; init; }
+
+    public string? PaddingToken { get; init; }
 
     public bool? AddBosToken { get; init; }
 
@@ -42,6 +46,8 @@ internal sealed record HfTokenizerConfig
             BosToken = TokenText(json, root, "bos_token"),
             NoBosToken = root.TryGetProperty("bos_token", out var bos) && bos.ValueKind == JsonValueKind.Null,
             EosToken = TokenText(json, root, "eos_token"),
+            UnknownToken = TokenText(json, root, "unk_token"),
+            PaddingToken = TokenText(json, root, "pad_token"),
             AddBosToken = json.OptionalBoolean(root, "add_bos_token", "tokenizer_config"),
             AddEosToken = json.OptionalBoolean(root, "add_eos_token", "tokenizer_config"),
         };

@@ -88,7 +88,7 @@ internal static class HfTokenizerReader
     }
 
     /// <summary>Merges as "left right" strings (older files) or ["left", "right"] pairs (newer ones).</summary>
-    private static List<(string Left, string Right)> ReadMerges(HfJson json, JsonElement model)
+    internal static List<(string Left, string Right)> ReadMerges(HfJson json, JsonElement model)
     {
         var merges = json.Array(json.Require(model, "merges", "model"), "model.merges");
         var result = new List<(string, string)>(merges.GetArrayLength());
