@@ -400,27 +400,46 @@ static int32_t neon_argmax(const float *x, int32_t n, float *max) {
     if (n < 4) {
         return mc_scalar_argmax(x, n, max);
     }
-    /* Each lane keeps the first index where its own running maximum was reached. */
-    float32x4_t best = vdupq_n_f32(-INFINITY);
+    /* Four chains take the 4-value chunks in turn, so one chunk's compare-and-select does not
+     * wait for the previous chunk's (see avx512_argmax). Each lane of each chain keeps the first
+     * index where its own running maximum was reached. */
+    enum { CHAINS = 4 };
     const int32_t start[4] = {0, 1, 2, 3};
-    int32x4_t best_index = vld1q_s32(start), index = best_index;
-    int32_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        float32x4_t v = vld1q_f32(x + i);
-        uint32x4_t greater = vcgtq_f32(v, best);
-        best = vbslq_f32(greater, v, best);
-        best_index = vbslq_s32(greater, index, best_index);
-        index = vaddq_s32(index, vdupq_n_s32(4));
+    float32x4_t best[CHAINS];
+    int32x4_t best_index[CHAINS], index[CHAINS];
+    for (int c = 0; c < CHAINS; c++) {
+        best[c] = vdupq_n_f32(-INFINITY);
+        index[c] = vaddq_s32(vld1q_s32(start), vdupq_n_s32(4 * c));
+        best_index[c] = index[c];
     }
-    float lanes[4];
-    int32_t indices[4];
-    vst1q_f32(lanes, best);
-    vst1q_s32(indices, best_index);
+    int32_t i = 0;
+    for (; i + 4 * CHAINS <= n; i += 4 * CHAINS) {
+        for (int c = 0; c < CHAINS; c++) {
+            float32x4_t v = vld1q_f32(x + i + 4 * c);
+            uint32x4_t greater = vcgtq_f32(v, best[c]);
+            best[c] = vbslq_f32(greater, v, best[c]);
+            best_index[c] = vbslq_s32(greater, index[c], best_index[c]);
+            index[c] = vaddq_s32(index[c], vdupq_n_s32(4 * CHAINS));
+        }
+    }
+    for (; i + 4 <= n; i += 4) { /* chain 0 (index[0] is at i) takes the whole chunks left */
+        float32x4_t v = vld1q_f32(x + i);
+        uint32x4_t greater = vcgtq_f32(v, best[0]);
+        best[0] = vbslq_f32(greater, v, best[0]);
+        best_index[0] = vbslq_s32(greater, index[0], best_index[0]);
+        index[0] = vaddq_s32(index[0], vdupq_n_s32(4));
+    }
+    float values[4 * CHAINS];
+    int32_t indices[4 * CHAINS];
+    for (int c = 0; c < CHAINS; c++) {
+        vst1q_f32(values + 4 * c, best[c]);
+        vst1q_s32(indices + 4 * c, best_index[c]);
+    }
     float value = -INFINITY;
     int32_t result = 0;
-    for (int l = 0; l < 4; l++) { /* the greatest value, then the smallest index holding it */
-        if (lanes[l] > value || (lanes[l] == value && indices[l] < result)) {
-            value = lanes[l];
+    for (int l = 0; l < 4 * CHAINS; l++) { /* the greatest value, then the smallest index */
+        if (values[l] > value || (values[l] == value && indices[l] < result)) {
+            value = values[l];
             result = indices[l];
         }
     }
