@@ -81,7 +81,7 @@ INLINE __m256i dot_s8(__m256i abs_w, __m256i w, __m256i x) {
 /* An R x T tile over the whole row: weight rows row.., tokens t0..; results at
  * out[t * out_stride + r]. R, T are constants after inlining. */
 INLINE void micro_quant(int32_t dtype, int R, int T, const mc_weight_view *w, int64_t row,
-                        const uint8_t *x, uint64_t x_stride, int t0, float *out, int out_stride) {
+                        const uint8_t *x, uint64_t x_stride, float *out, int out_stride) {
     const int bytes = mc_quant_block_bytes(dtype);
     const int has_min = mc_quant_has_min(dtype);
     const int64_t blocks = w->cols / MC_QK;
@@ -90,7 +90,7 @@ INLINE void micro_quant(int32_t dtype, int R, int T, const mc_weight_view *w, in
     float mins[MAX_R][MAX_T];
     mc_q8_row xs[MAX_T];
     for (int t = 0; t < T; t++) {
-        xs[t] = mc_q8_row_at(x + (uint64_t)(t0 + t) * x_stride, w->cols);
+        xs[t] = mc_q8_row_at(x + (uint64_t)t * x_stride, w->cols);
     }
     for (int r = 0; r < R; r++) {
         rows[r] = w->data + (uint64_t)(row + r) * w->row_stride;
@@ -129,63 +129,6 @@ INLINE void micro_quant(int32_t dtype, int R, int T, const mc_weight_view *w, in
         for (int r = 0; r < R; r++) {
             out[t * out_stride + r] = hsum8(acc[r][t]) + mins[r][t];
         }
-    }
-}
-
-INLINE void tiles_quant(int32_t dtype, const mc_weight_view *w, int64_t row0, int rows,
-                        const uint8_t *x, uint64_t x_stride, int tokens, float *tile,
-                        int tile_stride) {
-    int r = 0;
-    if (tokens == 1) { /* decode: one row after the other, a single stream the prefetchers
-                        * follow (rows side by side read memory half as fast) */
-        for (; r < rows; r++) {
-            micro_quant(dtype, 1, 1, w, row0 + r, x, x_stride, 0, tile + r, tile_stride);
-        }
-        return;
-    }
-    for (; r + 2 <= rows; r += 2) {
-        int t = 0;
-        for (; t + 4 <= tokens; t += 4) {
-            micro_quant(dtype, 2, 4, w, row0 + r, x, x_stride, t, tile + t * tile_stride + r,
-                        tile_stride);
-        }
-        for (; t < tokens; t++) {
-            micro_quant(dtype, 2, 1, w, row0 + r, x, x_stride, t, tile + t * tile_stride + r,
-                        tile_stride);
-        }
-    }
-    for (; r < rows; r++) {
-        int t = 0;
-        for (; t + 4 <= tokens; t += 4) {
-            micro_quant(dtype, 1, 4, w, row0 + r, x, x_stride, t, tile + t * tile_stride + r,
-                        tile_stride);
-        }
-        for (; t < tokens; t++) {
-            micro_quant(dtype, 1, 1, w, row0 + r, x, x_stride, t, tile + t * tile_stride + r,
-                        tile_stride);
-        }
-    }
-}
-
-#define DEFINE_TILES_QUANT(name, dtype)                                                            \
-    static void name(const mc_weight_view *w, int64_t row0, int rows, const uint8_t *x,            \
-                     uint64_t x_stride, int tokens, float *tile, int tile_stride) {                \
-        tiles_quant(dtype, w, row0, rows, x, x_stride, tokens, tile, tile_stride);                 \
-    }
-DEFINE_TILES_QUANT(tiles_q8_0, MC_DTYPE_Q8_0)
-DEFINE_TILES_QUANT(tiles_q4_0, MC_DTYPE_Q4_0)
-DEFINE_TILES_QUANT(tiles_q4_1, MC_DTYPE_Q4_1)
-DEFINE_TILES_QUANT(tiles_q5_0, MC_DTYPE_Q5_0)
-DEFINE_TILES_QUANT(tiles_q5_1, MC_DTYPE_Q5_1)
-
-static void avx2_matmul_quant(const mc_weight_view *w, int64_t row0, int rows, const uint8_t *x,
-                              uint64_t x_stride, int tokens, float *tile, int tile_stride) {
-    switch (w->dtype) {
-    case MC_DTYPE_Q8_0: tiles_q8_0(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    case MC_DTYPE_Q4_0: tiles_q4_0(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    case MC_DTYPE_Q4_1: tiles_q4_1(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    case MC_DTYPE_Q5_0: tiles_q5_0(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    default: tiles_q5_1(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
     }
 }
 
@@ -249,57 +192,9 @@ INLINE void micro_float(int32_t dtype, int R, int T, const mc_weight_view *w, in
     }
 }
 
-INLINE void tiles_float(int32_t dtype, const mc_weight_view *w, int64_t row0, int rows,
-                        const float *x, int64_t x_stride, int tokens, float *tile,
-                        int tile_stride) {
-    int r = 0;
-    if (tokens == 1) { /* one stream, as for the quantized types */
-        for (; r < rows; r++) {
-            micro_float(dtype, 1, 1, w, row0 + r, x, x_stride, tile + r, tile_stride);
-        }
-        return;
-    }
-    for (; r + 2 <= rows; r += 2) {
-        int t = 0;
-        for (; t + 4 <= tokens; t += 4) {
-            micro_float(dtype, 2, 4, w, row0 + r, x + t * x_stride, x_stride,
-                        tile + t * tile_stride + r, tile_stride);
-        }
-        for (; t < tokens; t++) {
-            micro_float(dtype, 2, 1, w, row0 + r, x + t * x_stride, x_stride,
-                        tile + t * tile_stride + r, tile_stride);
-        }
-    }
-    for (; r < rows; r++) {
-        int t = 0;
-        for (; t + 4 <= tokens; t += 4) {
-            micro_float(dtype, 1, 4, w, row0 + r, x + t * x_stride, x_stride,
-                        tile + t * tile_stride + r, tile_stride);
-        }
-        for (; t < tokens; t++) {
-            micro_float(dtype, 1, 1, w, row0 + r, x + t * x_stride, x_stride,
-                        tile + t * tile_stride + r, tile_stride);
-        }
-    }
-}
-
-#define DEFINE_TILES_FLOAT(name, dtype)                                                            \
-    static void name(const mc_weight_view *w, int64_t row0, int rows, const float *x,              \
-                     int64_t x_stride, int tokens, float *tile, int tile_stride) {                 \
-        tiles_float(dtype, w, row0, rows, x, x_stride, tokens, tile, tile_stride);                 \
-    }
-DEFINE_TILES_FLOAT(tiles_f32, MC_DTYPE_F32)
-DEFINE_TILES_FLOAT(tiles_f16, MC_DTYPE_F16)
-DEFINE_TILES_FLOAT(tiles_bf16, MC_DTYPE_BF16)
-
-static void avx2_matmul_float(const mc_weight_view *w, int64_t row0, int rows, const float *x,
-                              int64_t x_stride, int tokens, float *tile, int tile_stride) {
-    switch (w->dtype) {
-    case MC_DTYPE_F32: tiles_f32(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    case MC_DTYPE_F16: tiles_f16(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    default: tiles_bf16(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    }
-}
+#define TILE_ROWS 2
+#define TILE_TOKENS 4
+#include "cpu_tiles_impl.h"
 
 /* ---- attention rows ------------------------------------------------------------------------ */
 
@@ -551,8 +446,8 @@ static const mc_cpu_kernels avx2_kernels = {
     .name = "avx2",
     .act_row_bytes = mc_plain_act_row_bytes,
     .quantize_row_q8 = avx2_quantize_row_q8,
-    .matmul_quant = avx2_matmul_quant,
-    .matmul_float = avx2_matmul_float,
+    .matmul_quant = tiled_matmul_quant,
+    .matmul_float = tiled_matmul_float,
     .dot_rows = avx2_dot_rows,
     .axpy_rows = avx2_axpy_rows,
     .argmax = avx2_argmax,

@@ -258,64 +258,6 @@ INLINE void micro_quant(int32_t dtype, int R, int T, const mc_weight_view *w, in
     }
 }
 
-/* Covers rows x tokens with 4 x 4 micro tiles, then 4 x 1 and 1 x T edges; one token: rows. */
-INLINE void tiles_quant(int32_t dtype, const mc_weight_view *w, int64_t row0, int rows,
-                        const uint8_t *x, uint64_t x_stride, int tokens, float *tile,
-                        int tile_stride) {
-    int r = 0;
-    if (tokens == 1) { /* decode: one row after the other, a single stream the prefetchers
-                        * follow (rows side by side read memory half as fast) */
-        for (; r < rows; r++) {
-            micro_quant(dtype, 1, 1, w, row0 + r, x, x_stride, tile + r, tile_stride);
-        }
-        return;
-    }
-    for (; r + MICRO_ROWS <= rows; r += MICRO_ROWS) {
-        int t = 0;
-        for (; t + MICRO_TOKENS <= tokens; t += MICRO_TOKENS) {
-            micro_quant(dtype, MICRO_ROWS, MICRO_TOKENS, w, row0 + r, x + t * x_stride, x_stride,
-                        tile + t * tile_stride + r, tile_stride);
-        }
-        for (; t < tokens; t++) {
-            micro_quant(dtype, MICRO_ROWS, 1, w, row0 + r, x + t * x_stride, x_stride,
-                        tile + t * tile_stride + r, tile_stride);
-        }
-    }
-    for (; r < rows; r++) {
-        int t = 0;
-        for (; t + MICRO_TOKENS <= tokens; t += MICRO_TOKENS) {
-            micro_quant(dtype, 1, MICRO_TOKENS, w, row0 + r, x + t * x_stride, x_stride,
-                        tile + t * tile_stride + r, tile_stride);
-        }
-        for (; t < tokens; t++) {
-            micro_quant(dtype, 1, 1, w, row0 + r, x + t * x_stride, x_stride,
-                        tile + t * tile_stride + r, tile_stride);
-        }
-    }
-}
-
-#define DEFINE_TILES_QUANT(name, dtype)                                                            \
-    static void name(const mc_weight_view *w, int64_t row0, int rows, const uint8_t *x,            \
-                     uint64_t x_stride, int tokens, float *tile, int tile_stride) {                \
-        tiles_quant(dtype, w, row0, rows, x, x_stride, tokens, tile, tile_stride);                 \
-    }
-DEFINE_TILES_QUANT(tiles_q8_0, MC_DTYPE_Q8_0)
-DEFINE_TILES_QUANT(tiles_q4_0, MC_DTYPE_Q4_0)
-DEFINE_TILES_QUANT(tiles_q4_1, MC_DTYPE_Q4_1)
-DEFINE_TILES_QUANT(tiles_q5_0, MC_DTYPE_Q5_0)
-DEFINE_TILES_QUANT(tiles_q5_1, MC_DTYPE_Q5_1)
-
-static void avx512_matmul_quant(const mc_weight_view *w, int64_t row0, int rows, const uint8_t *x,
-                                uint64_t x_stride, int tokens, float *tile, int tile_stride) {
-    switch (w->dtype) {
-    case MC_DTYPE_Q8_0: tiles_q8_0(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    case MC_DTYPE_Q4_0: tiles_q4_0(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    case MC_DTYPE_Q4_1: tiles_q4_1(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    case MC_DTYPE_Q5_0: tiles_q5_0(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    default: tiles_q5_1(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    }
-}
-
 /* ---- f32 / f16 / bf16 ------------------------------------------------------------------- */
 
 /* 16 values (or the first `count` of them, zeros above) of a row of dtype, as f32. */
@@ -365,51 +307,9 @@ INLINE void micro_float(int32_t dtype, int R, int T, const mc_weight_view *w, in
     }
 }
 
-INLINE void tiles_float(int32_t dtype, const mc_weight_view *w, int64_t row0, int rows,
-                        const float *x, int64_t x_stride, int tokens, float *tile,
-                        int tile_stride) {
-    int r = 0;
-    for (; r + MICRO_ROWS <= rows; r += MICRO_ROWS) {
-        int t = 0;
-        for (; t + MICRO_TOKENS <= tokens; t += MICRO_TOKENS) {
-            micro_float(dtype, MICRO_ROWS, MICRO_TOKENS, w, row0 + r, x + t * x_stride, x_stride,
-                        tile + t * tile_stride + r, tile_stride);
-        }
-        for (; t < tokens; t++) {
-            micro_float(dtype, MICRO_ROWS, 1, w, row0 + r, x + t * x_stride, x_stride,
-                        tile + t * tile_stride + r, tile_stride);
-        }
-    }
-    for (; r < rows; r++) {
-        int t = 0;
-        for (; t + MICRO_TOKENS <= tokens; t += MICRO_TOKENS) {
-            micro_float(dtype, 1, MICRO_TOKENS, w, row0 + r, x + t * x_stride, x_stride,
-                        tile + t * tile_stride + r, tile_stride);
-        }
-        for (; t < tokens; t++) {
-            micro_float(dtype, 1, 1, w, row0 + r, x + t * x_stride, x_stride,
-                        tile + t * tile_stride + r, tile_stride);
-        }
-    }
-}
-
-#define DEFINE_TILES_FLOAT(name, dtype)                                                            \
-    static void name(const mc_weight_view *w, int64_t row0, int rows, const float *x,              \
-                     int64_t x_stride, int tokens, float *tile, int tile_stride) {                 \
-        tiles_float(dtype, w, row0, rows, x, x_stride, tokens, tile, tile_stride);                 \
-    }
-DEFINE_TILES_FLOAT(tiles_f32, MC_DTYPE_F32)
-DEFINE_TILES_FLOAT(tiles_f16, MC_DTYPE_F16)
-DEFINE_TILES_FLOAT(tiles_bf16, MC_DTYPE_BF16)
-
-static void avx512_matmul_float(const mc_weight_view *w, int64_t row0, int rows, const float *x,
-                                int64_t x_stride, int tokens, float *tile, int tile_stride) {
-    switch (w->dtype) {
-    case MC_DTYPE_F32: tiles_f32(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    case MC_DTYPE_F16: tiles_f16(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    default: tiles_bf16(w, row0, rows, x, x_stride, tokens, tile, tile_stride); break;
-    }
-}
+#define TILE_ROWS MICRO_ROWS
+#define TILE_TOKENS MICRO_TOKENS
+#include "cpu_tiles_impl.h"
 
 /* ---- attention rows, argmax, norms, activation quantization ------------------------------- */
 
@@ -534,8 +434,8 @@ static const mc_cpu_kernels avx512_kernels = {
     .name = MC_AVX512_VNNI ? "avx512-vnni" : "avx512",
     .act_row_bytes = avx512_act_row_bytes,
     .quantize_row_q8 = avx512_quantize_row_q8,
-    .matmul_quant = avx512_matmul_quant,
-    .matmul_float = avx512_matmul_float,
+    .matmul_quant = tiled_matmul_quant,
+    .matmul_float = tiled_matmul_float,
     .dot_rows = avx512_dot_rows,
     .axpy_rows = avx512_axpy_rows,
     .argmax = avx512_argmax,
