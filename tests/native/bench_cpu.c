@@ -124,17 +124,6 @@ static uint64_t next_random(void) {
     return rng_state;
 }
 
-static int block_bytes_of(int dtype) {
-    switch (dtype) {
-    case MC_DTYPE_Q8_0: return 34;
-    case MC_DTYPE_Q4_0: return 18;
-    case MC_DTYPE_Q4_1: return 20;
-    case MC_DTYPE_Q5_0: return 22;
-    case MC_DTYPE_Q5_1: return 24;
-    default: return 0;
-    }
-}
-
 static mc_context *context;
 static size_t weight_bytes; /* every weight made so far */
 
@@ -150,8 +139,11 @@ static mc_tensor weight(int dtype, int n, int k) {
         uint64_t v = next_random();
         memcpy(host + i, &v, bytes - i < 8 ? bytes - i : 8);
     }
-    int block = block_bytes_of(dtype);
-    for (size_t b = 0; block != 0 && b + (size_t)block <= bytes; b += (size_t)block) {
+    uint64_t block = 0; /* bytes of one 32-value block of a quantized type, 0 for the others */
+    if (dtype != MC_DTYPE_F32 && dtype != MC_DTYPE_F16 && dtype != MC_DTYPE_BF16) {
+        CHECK(mc_dtype_row_size(dtype, 32, &block));
+    }
+    for (size_t b = 0; block != 0 && b + block <= bytes; b += block) {
         host[b + 1] = (uint8_t)(0x20 | (host[b + 1] & 0x03));
         if (dtype == MC_DTYPE_Q4_1 || dtype == MC_DTYPE_Q5_1) {
             host[b + 3] = (uint8_t)(0x20 | (host[b + 3] & 0x03));

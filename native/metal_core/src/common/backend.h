@@ -12,6 +12,16 @@
 
 #include "metal_core.h"
 
+/* Evaluates an expression giving an mc_status and returns that status from the enclosing
+ * function when it is not MC_OK. */
+#define MC_TRY(expression)                                                                         \
+    do {                                                                                           \
+        mc_status status_ = (expression);                                                          \
+        if (status_ != MC_OK) {                                                                    \
+            return status_;                                                                        \
+        }                                                                                          \
+    } while (0)
+
 #ifdef __cplusplus
 extern "C" {
 #endif

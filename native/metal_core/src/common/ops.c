@@ -118,25 +118,16 @@ static mc_status begin(op_check *check, const char *function, mc_context *contex
     return MC_OK;
 }
 
-/* Evaluates a check and returns its status when it fails. */
-#define TRY(expression)                                                                            \
-    do {                                                                                           \
-        mc_status status_ = (expression);                                                          \
-        if (status_ != MC_OK) {                                                                    \
-            return status_;                                                                        \
-        }                                                                                          \
-    } while (0)
-
 mc_status mc_op_embedding(mc_context *context, const mc_tensor *table, const mc_tensor *tokens,
                           const mc_tensor *out) {
     op_check c;
     mc_op_desc op;
-    TRY(begin(&c, "mc_op_embedding", context, &op, MC_OPK_EMBEDDING));
-    TRY(check_tensor(&c, "table", table, WEIGHT_DTYPES, READ_ONLY, &op.t[0]));
-    TRY(check_tensor(&c, "tokens", tokens, INT_ONLY, READ_ONLY, &op.t[1]));
-    TRY(check_tensor(&c, "out", out, FLOAT_ONLY, WRITTEN, &op.t[2]));
-    TRY(check_shape(&c, "tokens", &op.t[1], op.t[2].rows, 1));
-    TRY(check_shape(&c, "out", &op.t[2], op.t[1].rows, op.t[0].cols));
+    MC_TRY(begin(&c, "mc_op_embedding", context, &op, MC_OPK_EMBEDDING));
+    MC_TRY(check_tensor(&c, "table", table, WEIGHT_DTYPES, READ_ONLY, &op.t[0]));
+    MC_TRY(check_tensor(&c, "tokens", tokens, INT_ONLY, READ_ONLY, &op.t[1]));
+    MC_TRY(check_tensor(&c, "out", out, FLOAT_ONLY, WRITTEN, &op.t[2]));
+    MC_TRY(check_shape(&c, "tokens", &op.t[1], op.t[2].rows, 1));
+    MC_TRY(check_shape(&c, "out", &op.t[2], op.t[1].rows, op.t[0].cols));
     return mc_context_submit(context, &op);
 }
 
@@ -144,12 +135,12 @@ mc_status mc_op_rms_norm(mc_context *context, const mc_tensor *x, const mc_tenso
                          float eps, const mc_tensor *out) {
     op_check c;
     mc_op_desc op;
-    TRY(begin(&c, "mc_op_rms_norm", context, &op, MC_OPK_RMS_NORM));
-    TRY(check_tensor(&c, "x", x, FLOAT_ONLY, READ_ONLY, &op.t[0]));
-    TRY(check_tensor(&c, "weight", weight, FLOAT_ONLY, READ_ONLY, &op.t[1]));
-    TRY(check_tensor(&c, "out", out, FLOAT_ONLY, WRITTEN, &op.t[2]));
-    TRY(check_shape(&c, "weight", &op.t[1], 1, op.t[0].cols));
-    TRY(check_shape(&c, "out", &op.t[2], op.t[0].rows, op.t[0].cols));
+    MC_TRY(begin(&c, "mc_op_rms_norm", context, &op, MC_OPK_RMS_NORM));
+    MC_TRY(check_tensor(&c, "x", x, FLOAT_ONLY, READ_ONLY, &op.t[0]));
+    MC_TRY(check_tensor(&c, "weight", weight, FLOAT_ONLY, READ_ONLY, &op.t[1]));
+    MC_TRY(check_tensor(&c, "out", out, FLOAT_ONLY, WRITTEN, &op.t[2]));
+    MC_TRY(check_shape(&c, "weight", &op.t[1], 1, op.t[0].cols));
+    MC_TRY(check_shape(&c, "out", &op.t[2], op.t[0].rows, op.t[0].cols));
     if (!(eps >= 0.0f) || !isfinite(eps)) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
                             "mc_op_rms_norm: eps is %g, expected a finite "
@@ -163,7 +154,7 @@ mc_status mc_op_rms_norm(mc_context *context, const mc_tensor *x, const mc_tenso
 /* The checks shared by the three matmul forms: x [rows x K], a weight [N x K]. */
 static mc_status check_weight(const op_check *c, const char *name, const mc_tensor *w,
                               const mc_tensor *x, mc_tensor *resolved) {
-    TRY(check_tensor(c, name, w, WEIGHT_DTYPES, READ_ONLY, resolved));
+    MC_TRY(check_tensor(c, name, w, WEIGHT_DTYPES, READ_ONLY, resolved));
     if (resolved->cols != x->cols) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
                             "%s: %s has %d columns but x has %d: expected the same inner dimension",
@@ -187,14 +178,14 @@ mc_status mc_op_matmul(mc_context *context, const mc_tensor *x, const mc_tensor 
                        const mc_tensor *residual, const mc_tensor *out) {
     op_check c;
     mc_op_desc op;
-    TRY(begin(&c, "mc_op_matmul", context, &op, MC_OPK_MATMUL));
-    TRY(check_tensor(&c, "x", x, FLOAT_ONLY, READ_ONLY, &op.t[0]));
-    TRY(check_weight(&c, "w", w, &op.t[0], &op.t[1]));
-    TRY(check_tensor(&c, "out", out, FLOAT_ONLY, WRITTEN, &op.t[3]));
-    TRY(check_shape(&c, "out", &op.t[3], op.t[0].rows, op.t[1].rows));
-    TRY(check_optional(&c, "residual", residual, FLOAT_ONLY, READ_ONLY, &op.t[2]));
+    MC_TRY(begin(&c, "mc_op_matmul", context, &op, MC_OPK_MATMUL));
+    MC_TRY(check_tensor(&c, "x", x, FLOAT_ONLY, READ_ONLY, &op.t[0]));
+    MC_TRY(check_weight(&c, "w", w, &op.t[0], &op.t[1]));
+    MC_TRY(check_tensor(&c, "out", out, FLOAT_ONLY, WRITTEN, &op.t[3]));
+    MC_TRY(check_shape(&c, "out", &op.t[3], op.t[0].rows, op.t[1].rows));
+    MC_TRY(check_optional(&c, "residual", residual, FLOAT_ONLY, READ_ONLY, &op.t[2]));
     if (residual != NULL) {
-        TRY(check_shape(&c, "residual", &op.t[2], op.t[0].rows, op.t[1].rows));
+        MC_TRY(check_shape(&c, "residual", &op.t[2], op.t[0].rows, op.t[1].rows));
     }
     return mc_context_submit(context, &op);
 }
@@ -204,20 +195,20 @@ mc_status mc_op_matmul_qkv(mc_context *context, const mc_tensor *x, const mc_ten
                            const mc_tensor *k, const mc_tensor *v) {
     op_check c;
     mc_op_desc op;
-    TRY(begin(&c, "mc_op_matmul_qkv", context, &op, MC_OPK_MATMUL_QKV));
-    TRY(check_tensor(&c, "x", x, FLOAT_ONLY, READ_ONLY, &op.t[0]));
-    TRY(check_weight(&c, "wq", wq, &op.t[0], &op.t[1]));
-    TRY(check_weight(&c, "wk", wk, &op.t[0], &op.t[2]));
-    TRY(check_weight(&c, "wv", wv, &op.t[0], &op.t[3]));
-    TRY(check_same_dtype(&c, "wk", &op.t[1], &op.t[2]));
-    TRY(check_same_dtype(&c, "wv", &op.t[1], &op.t[3]));
-    TRY(check_shape(&c, "wv", &op.t[3], op.t[2].rows, op.t[0].cols));
-    TRY(check_tensor(&c, "q", q, FLOAT_ONLY, WRITTEN, &op.t[4]));
-    TRY(check_tensor(&c, "k", k, FLOAT_ONLY, WRITTEN, &op.t[5]));
-    TRY(check_tensor(&c, "v", v, FLOAT_ONLY, WRITTEN, &op.t[6]));
-    TRY(check_shape(&c, "q", &op.t[4], op.t[0].rows, op.t[1].rows));
-    TRY(check_shape(&c, "k", &op.t[5], op.t[0].rows, op.t[2].rows));
-    TRY(check_shape(&c, "v", &op.t[6], op.t[0].rows, op.t[3].rows));
+    MC_TRY(begin(&c, "mc_op_matmul_qkv", context, &op, MC_OPK_MATMUL_QKV));
+    MC_TRY(check_tensor(&c, "x", x, FLOAT_ONLY, READ_ONLY, &op.t[0]));
+    MC_TRY(check_weight(&c, "wq", wq, &op.t[0], &op.t[1]));
+    MC_TRY(check_weight(&c, "wk", wk, &op.t[0], &op.t[2]));
+    MC_TRY(check_weight(&c, "wv", wv, &op.t[0], &op.t[3]));
+    MC_TRY(check_same_dtype(&c, "wk", &op.t[1], &op.t[2]));
+    MC_TRY(check_same_dtype(&c, "wv", &op.t[1], &op.t[3]));
+    MC_TRY(check_shape(&c, "wv", &op.t[3], op.t[2].rows, op.t[0].cols));
+    MC_TRY(check_tensor(&c, "q", q, FLOAT_ONLY, WRITTEN, &op.t[4]));
+    MC_TRY(check_tensor(&c, "k", k, FLOAT_ONLY, WRITTEN, &op.t[5]));
+    MC_TRY(check_tensor(&c, "v", v, FLOAT_ONLY, WRITTEN, &op.t[6]));
+    MC_TRY(check_shape(&c, "q", &op.t[4], op.t[0].rows, op.t[1].rows));
+    MC_TRY(check_shape(&c, "k", &op.t[5], op.t[0].rows, op.t[2].rows));
+    MC_TRY(check_shape(&c, "v", &op.t[6], op.t[0].rows, op.t[3].rows));
     return mc_context_submit(context, &op);
 }
 
@@ -226,14 +217,14 @@ mc_status mc_op_matmul_gate_up_silu(mc_context *context, const mc_tensor *x,
                                     const mc_tensor *out) {
     op_check c;
     mc_op_desc op;
-    TRY(begin(&c, "mc_op_matmul_gate_up_silu", context, &op, MC_OPK_GATE_UP_SILU));
-    TRY(check_tensor(&c, "x", x, FLOAT_ONLY, READ_ONLY, &op.t[0]));
-    TRY(check_weight(&c, "w_gate", w_gate, &op.t[0], &op.t[1]));
-    TRY(check_weight(&c, "w_up", w_up, &op.t[0], &op.t[2]));
-    TRY(check_same_dtype(&c, "w_up", &op.t[1], &op.t[2]));
-    TRY(check_shape(&c, "w_up", &op.t[2], op.t[1].rows, op.t[0].cols));
-    TRY(check_tensor(&c, "out", out, FLOAT_ONLY, WRITTEN, &op.t[3]));
-    TRY(check_shape(&c, "out", &op.t[3], op.t[0].rows, op.t[1].rows));
+    MC_TRY(begin(&c, "mc_op_matmul_gate_up_silu", context, &op, MC_OPK_GATE_UP_SILU));
+    MC_TRY(check_tensor(&c, "x", x, FLOAT_ONLY, READ_ONLY, &op.t[0]));
+    MC_TRY(check_weight(&c, "w_gate", w_gate, &op.t[0], &op.t[1]));
+    MC_TRY(check_weight(&c, "w_up", w_up, &op.t[0], &op.t[2]));
+    MC_TRY(check_same_dtype(&c, "w_up", &op.t[1], &op.t[2]));
+    MC_TRY(check_shape(&c, "w_up", &op.t[2], op.t[1].rows, op.t[0].cols));
+    MC_TRY(check_tensor(&c, "out", out, FLOAT_ONLY, WRITTEN, &op.t[3]));
+    MC_TRY(check_shape(&c, "out", &op.t[3], op.t[0].rows, op.t[1].rows));
     return mc_context_submit(context, &op);
 }
 
@@ -241,10 +232,10 @@ mc_status mc_op_matmul_gate_up_silu(mc_context *context, const mc_tensor *x,
 static mc_status check_token_ints(const op_check *c, const char *name, const mc_tensor *tensor,
                                   int32_t tokens, int optional, mc_tensor *resolved) {
     if (optional) {
-        TRY(check_optional(c, name, tensor, INT_ONLY, READ_ONLY, resolved));
+        MC_TRY(check_optional(c, name, tensor, INT_ONLY, READ_ONLY, resolved));
         return tensor == NULL ? MC_OK : check_shape(c, name, resolved, tokens, 1);
     }
-    TRY(check_tensor(c, name, tensor, INT_ONLY, READ_ONLY, resolved));
+    MC_TRY(check_tensor(c, name, tensor, INT_ONLY, READ_ONLY, resolved));
     return check_shape(c, name, resolved, tokens, 1);
 }
 
@@ -253,8 +244,8 @@ mc_status mc_op_rope(mc_context *context, const mc_tensor *x, const mc_tensor *p
                      const mc_tensor *freq_factors, int32_t mode) {
     op_check c;
     mc_op_desc op;
-    TRY(begin(&c, "mc_op_rope", context, &op, MC_OPK_ROPE));
-    TRY(check_tensor(&c, "x", x, FLOAT_ONLY, WRITTEN, &op.t[0]));
+    MC_TRY(begin(&c, "mc_op_rope", context, &op, MC_OPK_ROPE));
+    MC_TRY(check_tensor(&c, "x", x, FLOAT_ONLY, WRITTEN, &op.t[0]));
     if (heads <= 0 || head_dim <= 0 || rope_dims <= 0 || rope_dims > head_dim ||
         rope_dims % 2 != 0) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
@@ -276,10 +267,10 @@ mc_status mc_op_rope(mc_context *context, const mc_tensor *x, const mc_tensor *p
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "mc_op_rope: base is %g, expected > 0",
                             (double)base);
     }
-    TRY(check_token_ints(&c, "positions", positions, op.t[0].rows, 0, &op.t[1]));
-    TRY(check_optional(&c, "freq_factors", freq_factors, FLOAT_ONLY, READ_ONLY, &op.t[2]));
+    MC_TRY(check_token_ints(&c, "positions", positions, op.t[0].rows, 0, &op.t[1]));
+    MC_TRY(check_optional(&c, "freq_factors", freq_factors, FLOAT_ONLY, READ_ONLY, &op.t[2]));
     if (freq_factors != NULL) {
-        TRY(check_shape(&c, "freq_factors", &op.t[2], 1, rope_dims / 2));
+        MC_TRY(check_shape(&c, "freq_factors", &op.t[2], 1, rope_dims / 2));
     }
     op.i[0] = heads;
     op.i[1] = head_dim;
@@ -293,7 +284,7 @@ mc_status mc_op_rope(mc_context *context, const mc_tensor *x, const mc_tensor *p
 static mc_status check_cache(const op_check *c, const char *name, const mc_tensor *cache,
                              int32_t width, int32_t seq_capacity, access mode,
                              mc_tensor *resolved) {
-    TRY(check_tensor(c, name, cache, CACHE_DTYPES, mode, resolved));
+    MC_TRY(check_tensor(c, name, cache, CACHE_DTYPES, mode, resolved));
     if (resolved->cols != width) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "%s: %s has %d columns, expected %d",
                             c->function, name, (int)resolved->cols, (int)width);
@@ -312,16 +303,16 @@ mc_status mc_op_kv_append(mc_context *context, const mc_tensor *k, const mc_tens
                           int32_t seq_capacity) {
     op_check c;
     mc_op_desc op;
-    TRY(begin(&c, "mc_op_kv_append", context, &op, MC_OPK_KV_APPEND));
-    TRY(check_tensor(&c, "k", k, FLOAT_ONLY, READ_ONLY, &op.t[0]));
-    TRY(check_tensor(&c, "v", v, FLOAT_ONLY, READ_ONLY, &op.t[1]));
-    TRY(check_shape(&c, "v", &op.t[1], op.t[0].rows, op.t[0].cols));
-    TRY(check_cache(&c, "k_cache", k_cache, op.t[0].cols, seq_capacity, WRITTEN, &op.t[2]));
-    TRY(check_cache(&c, "v_cache", v_cache, op.t[0].cols, seq_capacity, WRITTEN, &op.t[3]));
-    TRY(check_same_dtype(&c, "v_cache", &op.t[2], &op.t[3]));
-    TRY(check_shape(&c, "v_cache", &op.t[3], op.t[2].rows, op.t[2].cols));
-    TRY(check_token_ints(&c, "positions", positions, op.t[0].rows, 0, &op.t[4]));
-    TRY(check_token_ints(&c, "seq_ids", seq_ids, op.t[0].rows, 1, &op.t[5]));
+    MC_TRY(begin(&c, "mc_op_kv_append", context, &op, MC_OPK_KV_APPEND));
+    MC_TRY(check_tensor(&c, "k", k, FLOAT_ONLY, READ_ONLY, &op.t[0]));
+    MC_TRY(check_tensor(&c, "v", v, FLOAT_ONLY, READ_ONLY, &op.t[1]));
+    MC_TRY(check_shape(&c, "v", &op.t[1], op.t[0].rows, op.t[0].cols));
+    MC_TRY(check_cache(&c, "k_cache", k_cache, op.t[0].cols, seq_capacity, WRITTEN, &op.t[2]));
+    MC_TRY(check_cache(&c, "v_cache", v_cache, op.t[0].cols, seq_capacity, WRITTEN, &op.t[3]));
+    MC_TRY(check_same_dtype(&c, "v_cache", &op.t[2], &op.t[3]));
+    MC_TRY(check_shape(&c, "v_cache", &op.t[3], op.t[2].rows, op.t[2].cols));
+    MC_TRY(check_token_ints(&c, "positions", positions, op.t[0].rows, 0, &op.t[4]));
+    MC_TRY(check_token_ints(&c, "seq_ids", seq_ids, op.t[0].rows, 1, &op.t[5]));
     op.i[0] = seq_capacity;
     return mc_context_submit(context, &op);
 }
@@ -332,7 +323,7 @@ mc_status mc_op_attention(mc_context *context, const mc_tensor *q, const mc_tens
                           int32_t kv_heads, int32_t head_dim, float scale, const mc_tensor *out) {
     op_check c;
     mc_op_desc op;
-    TRY(begin(&c, "mc_op_attention", context, &op, MC_OPK_ATTENTION));
+    MC_TRY(begin(&c, "mc_op_attention", context, &op, MC_OPK_ATTENTION));
     if (heads <= 0 || kv_heads <= 0 || head_dim <= 0 || heads % kv_heads != 0) {
         return mc_set_error(
             MC_ERROR_INVALID_ARGUMENT,
@@ -343,23 +334,23 @@ mc_status mc_op_attention(mc_context *context, const mc_tensor *q, const mc_tens
     if (!isfinite(scale)) {
         return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "mc_op_attention: scale is not finite");
     }
-    TRY(check_tensor(&c, "q", q, FLOAT_ONLY, READ_ONLY, &op.t[0]));
+    MC_TRY(check_tensor(&c, "q", q, FLOAT_ONLY, READ_ONLY, &op.t[0]));
     if ((int64_t)heads * head_dim != op.t[0].cols) {
         return mc_set_error(
             MC_ERROR_INVALID_ARGUMENT,
             "mc_op_attention: q has %d columns, expected heads * head_dim = %d * %d",
             (int)op.t[0].cols, (int)heads, (int)head_dim);
     }
-    TRY(check_cache(&c, "k_cache", k_cache, kv_heads * head_dim, seq_capacity, READ_ONLY,
-                    &op.t[1]));
-    TRY(check_cache(&c, "v_cache", v_cache, kv_heads * head_dim, seq_capacity, READ_ONLY,
-                    &op.t[2]));
-    TRY(check_same_dtype(&c, "v_cache", &op.t[1], &op.t[2]));
-    TRY(check_shape(&c, "v_cache", &op.t[2], op.t[1].rows, op.t[1].cols));
-    TRY(check_token_ints(&c, "positions", positions, op.t[0].rows, 0, &op.t[3]));
-    TRY(check_token_ints(&c, "seq_ids", seq_ids, op.t[0].rows, 1, &op.t[4]));
-    TRY(check_tensor(&c, "out", out, FLOAT_ONLY, WRITTEN, &op.t[5]));
-    TRY(check_shape(&c, "out", &op.t[5], op.t[0].rows, op.t[0].cols));
+    MC_TRY(check_cache(&c, "k_cache", k_cache, kv_heads * head_dim, seq_capacity, READ_ONLY,
+                       &op.t[1]));
+    MC_TRY(check_cache(&c, "v_cache", v_cache, kv_heads * head_dim, seq_capacity, READ_ONLY,
+                       &op.t[2]));
+    MC_TRY(check_same_dtype(&c, "v_cache", &op.t[1], &op.t[2]));
+    MC_TRY(check_shape(&c, "v_cache", &op.t[2], op.t[1].rows, op.t[1].cols));
+    MC_TRY(check_token_ints(&c, "positions", positions, op.t[0].rows, 0, &op.t[3]));
+    MC_TRY(check_token_ints(&c, "seq_ids", seq_ids, op.t[0].rows, 1, &op.t[4]));
+    MC_TRY(check_tensor(&c, "out", out, FLOAT_ONLY, WRITTEN, &op.t[5]));
+    MC_TRY(check_shape(&c, "out", &op.t[5], op.t[0].rows, op.t[0].cols));
     op.i[0] = seq_capacity;
     op.i[1] = heads;
     op.i[2] = kv_heads;
@@ -371,9 +362,9 @@ mc_status mc_op_attention(mc_context *context, const mc_tensor *q, const mc_tens
 mc_status mc_op_argmax(mc_context *context, const mc_tensor *x, const mc_tensor *out) {
     op_check c;
     mc_op_desc op;
-    TRY(begin(&c, "mc_op_argmax", context, &op, MC_OPK_ARGMAX));
-    TRY(check_tensor(&c, "x", x, FLOAT_ONLY, READ_ONLY, &op.t[0]));
-    TRY(check_tensor(&c, "out", out, INT_ONLY, WRITTEN, &op.t[1]));
-    TRY(check_shape(&c, "out", &op.t[1], op.t[0].rows, 1));
+    MC_TRY(begin(&c, "mc_op_argmax", context, &op, MC_OPK_ARGMAX));
+    MC_TRY(check_tensor(&c, "x", x, FLOAT_ONLY, READ_ONLY, &op.t[0]));
+    MC_TRY(check_tensor(&c, "out", out, INT_ONLY, WRITTEN, &op.t[1]));
+    MC_TRY(check_shape(&c, "out", &op.t[1], op.t[0].rows, 1));
     return mc_context_submit(context, &op);
 }

@@ -139,14 +139,6 @@ mc_status mc_cuda_fail_lt(const char *call, cublasStatus_t status);
         }                                                                                          \
     } while (0)
 
-#define MC_TRY(expression)                                                                         \
-    do {                                                                                           \
-        mc_status status_ = (expression);                                                          \
-        if (status_ != MC_OK) {                                                                    \
-            return status_;                                                                        \
-        }                                                                                          \
-    } while (0)
-
 /* Makes the context's device current for the calling thread. */
 mc_status mc_cuda_use_device(mc_cuda *self);
 
