@@ -49,9 +49,11 @@ add_executable(metal_kernel_tests
   ${MC_METAL_KERNEL_TESTS}
   ${MC_METAL_SRC}/mc_metal_plan.c
   ${MC_METAL_SRC}/mc_metal_hazards.c
-  # The reference every kernel is compared with: the CPU backend, run on the same op.
+  # The reference every kernel is compared with: the CPU backend, run on the same op, with the
+  # common-layer services backend.h promises it (errors, dtype names).
   ${MC_CPU_SOURCES}
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/common/errors.c)
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/common/errors.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/common/dtypes.c)
 target_include_directories(metal_kernel_tests PRIVATE
   ${MC_METAL_EMU}/shim ${MC_METAL_EMU}/emu ${MC_METAL_EMU}/kernels
   ${MC_METAL_SRC}/kernels ${MC_METAL_SRC} ${CMAKE_CURRENT_SOURCE_DIR}/src/common

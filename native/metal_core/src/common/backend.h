@@ -109,6 +109,10 @@ typedef struct mc_backend_vtable {
     mc_status (*capture_end)(void *self);
 } mc_backend_vtable;
 
+/* The lower-case name of a dtype ("f32", "q8_0", ...; "unknown" for other values), as errors
+ * and profile entries spell it. */
+const char *mc_dtype_name(int32_t dtype);
+
 /* Sets the calling thread's error message (printf-style) and returns `status`. */
 mc_status mc_set_error(mc_status status, const char *format, ...)
 #if defined(__GNUC__) || defined(__clang__)

@@ -34,7 +34,6 @@ typedef struct mc_dtype_layout {
 
 /* Fills *layout for a known dtype and returns 1; returns 0 for an unknown value. */
 int mc_dtype_info(int32_t dtype, mc_dtype_layout *layout);
-const char *mc_dtype_name(int32_t dtype);
 
 /* Resets the calling thread's last error (every public entry point starts with it). */
 void mc_clear_error(void);

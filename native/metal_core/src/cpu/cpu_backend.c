@@ -15,20 +15,6 @@ static const char *op_kind_name(int kind) {
     return kind >= 0 && kind < MC_OPK_COUNT ? names[kind] : "op";
 }
 
-static const char *dtype_suffix(int dtype) {
-    switch (dtype) {
-    case MC_DTYPE_F32: return "f32";
-    case MC_DTYPE_F16: return "f16";
-    case MC_DTYPE_BF16: return "bf16";
-    case MC_DTYPE_Q8_0: return "q8_0";
-    case MC_DTYPE_Q4_0: return "q4_0";
-    case MC_DTYPE_Q4_1: return "q4_1";
-    case MC_DTYPE_Q5_0: return "q5_0";
-    case MC_DTYPE_Q5_1: return "q5_1";
-    default: return "other";
-    }
-}
-
 static void describe_device(mc_cpu_state *backend) {
     const mc_cpu_info *info = mc_cpu_info_get();
     int threads = mc_pool_threads(backend->pool);
@@ -152,7 +138,8 @@ static mc_status cpu_profile(void *self, int32_t index, mc_profile_entry *entry,
                     kind == MC_OPK_MATMUL_QKV || kind == MC_OPK_GATE_UP_SILU ||
                     kind == MC_OPK_KV_APPEND || kind == MC_OPK_ATTENTION;
     if (per_dtype) {
-        snprintf(entry->name, sizeof entry->name, "%s_%s", op_kind_name(kind), dtype_suffix(dtype));
+        snprintf(entry->name, sizeof entry->name, "%s_%s", op_kind_name(kind),
+                 mc_dtype_name(dtype));
     } else {
         snprintf(entry->name, sizeof entry->name, "%s", op_kind_name(kind));
     }

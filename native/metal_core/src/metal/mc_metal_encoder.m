@@ -30,17 +30,6 @@ static const char scratch_identity = 0;
 
 /* ---- planning, on the caller's thread ------------------------------------------------- */
 
-static const char *dtype_suffix(int32_t dtype) {
-    switch (dtype) {
-    case MC_DTYPE_F32: return "f32";
-    case MC_DTYPE_F16: return "f16";
-    case MC_DTYPE_BF16: return "bf16";
-    case MC_DTYPE_Q8_0: return "q8_0";
-    case MC_DTYPE_Q4_0: return "q4_0";
-    default: return "other";
-    }
-}
-
 /* The tensor whose type picks an op's kernel variant (profile names), or -1. */
 static int32_t variant_slot(int32_t kind) {
     switch (kind) {
@@ -79,7 +68,7 @@ mc_status mc_metal_plan_ops(MCMetalContext *ctx, const mc_op_desc *ops, int32_t 
             int32_t slot = variant_slot(op->kind);
             if (slot >= 0) {
                 snprintf(d->profile_name, sizeof d->profile_name, "%s.%s", plan[j].kernel,
-                         dtype_suffix(op->t[slot].dtype));
+                         mc_dtype_name(op->t[slot].dtype));
             } else {
                 snprintf(d->profile_name, sizeof d->profile_name, "%s", plan[j].kernel);
             }
