@@ -73,6 +73,11 @@ const mc_cpu_kernels *mc_cpu_kernels_neon_dotprod(void);
 size_t mc_plain_act_row_bytes(int64_t k);
 void mc_scalar_quantize_row_q8(const float *x, int64_t k, uint8_t *row);
 int32_t mc_scalar_argmax(const float *x, int32_t n, float *max);
+/* The end of a lane-parallel argmax: `lanes` (maximum, first index of it) pairs of the values
+ * each lane saw, then x[from..n) in order. The greatest value wins, then the smallest index
+ * holding it (index 0 when there was only -inf and NaN); a tail value wins only when greater. */
+int32_t mc_argmax_finish(const float *values, const int32_t *indices, int lanes, const float *x,
+                         int32_t from, int32_t n, float *max);
 
 /* Converts n values of dtype (f32, f16, bf16) at src to f32. */
 void mc_scalar_load_row(float *dst, const uint8_t *src, int32_t dtype, int64_t n);

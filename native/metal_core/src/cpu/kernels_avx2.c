@@ -362,25 +362,7 @@ static int32_t avx2_argmax(const float *x, int32_t n, float *max) {
         _mm256_storeu_ps(values + 8 * c, best[c]);
         _mm256_storeu_si256((__m256i *)(indices + 8 * c), best_index[c]);
     }
-    float value = -INFINITY;
-    int32_t result = 0;
-    for (int l = 0; l < 8 * CHAINS; l++) { /* the greatest value, then the smallest index */
-        if (values[l] > value || (values[l] == value && indices[l] < result)) {
-            value = values[l];
-            result = indices[l];
-        }
-    }
-    if (value == -INFINITY) { /* only -inf and NaN so far: index 0 unless a later value wins */
-        result = 0;
-    }
-    for (; i < n; i++) {
-        if (x[i] > value) {
-            value = x[i];
-            result = i;
-        }
-    }
-    *max = value;
-    return result;
+    return mc_argmax_finish(values, indices, 8 * CHAINS, x, i, n, max);
 }
 
 static float avx2_sum_squares(const float *x, int32_t n) {

@@ -397,27 +397,13 @@ static int32_t avx512_argmax(const float *x, int32_t n, float *max) {
         best_index[0] = _mm512_mask_mov_epi32(best_index[0], greater, index[0]);
         index[0] = _mm512_add_epi32(index[0], _mm512_set1_epi32(16));
     }
-    __m512 all = best[0];
-    for (int c = 1; c < CHAINS; c++) {
-        all = _mm512_max_ps(all, best[c]);
+    float values[16 * CHAINS];
+    int32_t indices[16 * CHAINS];
+    for (int c = 0; c < CHAINS; c++) {
+        _mm512_storeu_ps(values + 16 * c, best[c]);
+        _mm512_storeu_si512(indices + 16 * c, best_index[c]);
     }
-    float value = _mm512_reduce_max_ps(all);
-    int32_t result = INT32_MAX;
-    for (int c = 0; c < CHAINS; c++) { /* the smallest index holding the greatest value */
-        __mmask16 at_max = _mm512_cmp_ps_mask(best[c], _mm512_set1_ps(value), _CMP_EQ_OQ);
-        if (at_max != 0) {
-            int32_t first = _mm512_mask_reduce_min_epi32(at_max, best_index[c]);
-            result = first < result ? first : result;
-        }
-    }
-    for (; i < n; i++) {
-        if (x[i] > value) {
-            value = x[i];
-            result = i;
-        }
-    }
-    *max = value;
-    return result;
+    return mc_argmax_finish(values, indices, 16 * CHAINS, x, i, n, max);
 }
 
 static float avx512_sum_squares(const float *x, int32_t n) {

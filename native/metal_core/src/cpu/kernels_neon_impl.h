@@ -330,25 +330,7 @@ static int32_t neon_argmax(const float *x, int32_t n, float *max) {
         vst1q_f32(values + 4 * c, best[c]);
         vst1q_s32(indices + 4 * c, best_index[c]);
     }
-    float value = -INFINITY;
-    int32_t result = 0;
-    for (int l = 0; l < 4 * CHAINS; l++) { /* the greatest value, then the smallest index */
-        if (values[l] > value || (values[l] == value && indices[l] < result)) {
-            value = values[l];
-            result = indices[l];
-        }
-    }
-    if (value == -INFINITY) { /* only -inf and NaN so far: index 0 unless a later value wins */
-        result = 0;
-    }
-    for (; i < n; i++) {
-        if (x[i] > value) {
-            value = x[i];
-            result = i;
-        }
-    }
-    *max = value;
-    return result;
+    return mc_argmax_finish(values, indices, 4 * CHAINS, x, i, n, max);
 }
 
 static float neon_sum_squares(const float *x, int32_t n) {

@@ -37,16 +37,30 @@ void mc_scalar_quantize_row_q8(const float *x, int64_t k, uint8_t *row) {
 }
 
 int32_t mc_scalar_argmax(const float *x, int32_t n, float *max) {
-    int32_t best = 0;
+    return mc_argmax_finish(NULL, NULL, 0, x, 0, n, max);
+}
+
+int32_t mc_argmax_finish(const float *values, const int32_t *indices, int lanes, const float *x,
+                         int32_t from, int32_t n, float *max) {
     float value = -INFINITY;
-    for (int32_t i = 0; i < n; i++) {
+    int32_t result = 0;
+    for (int l = 0; l < lanes; l++) { /* the greatest value, then the smallest index */
+        if (values[l] > value || (values[l] == value && indices[l] < result)) {
+            value = values[l];
+            result = indices[l];
+        }
+    }
+    if (value == -INFINITY) { /* only -inf and NaN so far: index 0 unless a later value wins */
+        result = 0;
+    }
+    for (int32_t i = from; i < n; i++) {
         if (x[i] > value) {
             value = x[i];
-            best = i;
+            result = i;
         }
     }
     *max = value;
-    return best;
+    return result;
 }
 
 void mc_scalar_load_row(float *dst, const uint8_t *src, int32_t dtype, int64_t n) {
