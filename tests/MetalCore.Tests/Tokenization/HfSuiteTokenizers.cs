@@ -94,23 +94,8 @@ internal static class HfSuiteTokenizers
     private static HfTokenizerFiles Llama2Style(string fixture)
     {
         var (tokens, types, scores) = ReadGguf(fixture, out _);
-        return new HfTokenizerFiles
+        return SentencePieceStyle(tokens, MergesFromScores(tokens, scores!)) with
         {
-            Vocab = tokens,
-            Merges = MergesFromScores(tokens, scores!),
-            Model = new JsonObject { ["unk_token"] = "<unk>", ["fuse_unk"] = true, ["byte_fallback"] = true },
-            AddedTokens = [(0, "<unk>", true), (1, "<s>", true), (2, "</s>", true)],
-            Normalizer = Sequence(
-                "normalizers",
-                Json("{'type': 'Prepend', 'prepend': '\u2581'}"),
-                Json("{'type': 'Replace', 'pattern': {'String': ' '}, 'content': '\u2581'}")),
-            PostProcessor = BosTemplate("<s>", 1),
-            Decoder = Sequence(
-                "decoders",
-                Json("{'type': 'Replace', 'pattern': {'String': '\u2581'}, 'content': ' '}"),
-                Json("{'type': 'ByteFallback'}"),
-                Json("{'type': 'Fuse'}"),
-                Json("{'type': 'Strip', 'content': ' ', 'start': 1, 'stop': 0}")),
             Config = new JsonObject { ["add_bos_token"] = true, ["add_eos_token"] = false, ["bos_token"] = "<s>", ["eos_token"] = "</s>" },
         };
     }

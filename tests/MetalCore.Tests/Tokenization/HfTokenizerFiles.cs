@@ -72,6 +72,30 @@ internal sealed record HfTokenizerFiles
         return folder.Path;
     }
 
+    /// <summary>
+    /// A Llama 2 style tokenizer.json as Hugging Face's converter writes it for a SentencePiece
+    /// BPE model: &lt;unk&gt; &lt;s&gt; &lt;/s&gt; as ids 0-2, byte fallback, the ▁-prefixing normalizer, a BOS
+    /// template and the matching decoder. No tokenizer_config.json unless Config is set.
+    /// </summary>
+    public static HfTokenizerFiles SentencePieceStyle(IReadOnlyList<string> vocab, IEnumerable<(string Left, string Right)> merges) => new()
+    {
+        Vocab = vocab,
+        Merges = merges,
+        Model = new JsonObject { ["unk_token"] = "<unk>", ["fuse_unk"] = true, ["byte_fallback"] = true },
+        AddedTokens = [(0, "<unk>", true), (1, "<s>", true), (2, "</s>", true)],
+        Normalizer = Sequence(
+            "normalizers",
+            Json("{'type': 'Prepend', 'prepend': '\u2581'}"),
+            Json("{'type': 'Replace', 'pattern': {'String': ' '}, 'content': '\u2581'}")),
+        PostProcessor = BosTemplate("<s>", 1),
+        Decoder = Sequence(
+            "decoders",
+            Json("{'type': 'Replace', 'pattern': {'String': '\u2581'}, 'content': ' '}"),
+            Json("{'type': 'ByteFallback'}"),
+            Json("{'type': 'Fuse'}"),
+            Json("{'type': 'Strip', 'content': ' ', 'start': 1, 'stop': 0}")),
+    };
+
     /// <summary>A JSON fragment written with single quotes for readability.</summary>
     public static JsonNode Json(string text) => JsonNode.Parse(text.Replace('\'', '"'))!;
 

@@ -121,24 +121,9 @@ public class HfTokenizerJsonTests
     // A SentencePiece-style BPE: <unk> <s> </s>, the 256 byte tokens, then ▁ a b ▁a ab ▁ab.
     private const int Bos = 1, Space = 259, A = 260, B = 261, SpaceA = 262, SpaceAb = 264;
 
-    private static HfTokenizerFiles SentencePieceFiles() => new()
-    {
-        Vocab = ["<unk>", "<s>", "</s>", .. Enumerable.Range(0, 256).Select(b => $"<0x{b:X2}>"), "\u2581", "a", "b", "\u2581a", "ab", "\u2581ab"],
-        Merges = [("\u2581", "a"), ("a", "b"), ("\u2581a", "b")],
-        Model = new JsonObject { ["unk_token"] = "<unk>", ["byte_fallback"] = true, ["fuse_unk"] = true },
-        AddedTokens = [(0, "<unk>", true), (1, "<s>", true), (2, "</s>", true)],
-        Normalizer = Sequence(
-            "normalizers",
-            Json("{'type': 'Prepend', 'prepend': '\u2581'}"),
-            Json("{'type': 'Replace', 'pattern': {'String': ' '}, 'content': '\u2581'}")),
-        PostProcessor = BosTemplate("<s>", Bos),
-        Decoder = Sequence(
-            "decoders",
-            Json("{'type': 'Replace', 'pattern': {'String': '\u2581'}, 'content': ' '}"),
-            Json("{'type': 'ByteFallback'}"),
-            Json("{'type': 'Fuse'}"),
-            Json("{'type': 'Strip', 'content': ' ', 'start': 1, 'stop': 0}")),
-    };
+    private static HfTokenizerFiles SentencePieceFiles() => SentencePieceStyle(
+        ["<unk>", "<s>", "</s>", .. Enumerable.Range(0, 256).Select(b => $"<0x{b:X2}>"), "\u2581", "a", "b", "\u2581a", "ab", "\u2581ab"],
+        [("\u2581", "a"), ("a", "b"), ("\u2581a", "b")]);
 
     [Test]
     public void SentencePieceStyleMergesAndByteFallback()
