@@ -262,99 +262,112 @@ static double product_tolerance(const host_weights *w, int dtype, const float *x
     return 2.0 * (cols + 64) * U * mass * 4 + (rounded ? bound : 0.0) + 1e-6;
 }
 
+/* Quantized matvecs run both kernels: weights loaded into registers (cuda.mv_stages=0) and
+ * streamed through shared memory (4 stages, then the default 2); K = 2304 spans several of the
+ * streamed kernel's segments (32 blocks of Q8_0, 64 of the others), the last one partial. */
 static void test_matmul(test_rng *rng) {
     const int token_counts[] = {1, 3, 8, 13};
+    const int stage_counts[] = {0, 4, 2};
     for (int d = 0; d < DTYPE_COUNT; d++) {
         int dtype = weight_dtypes[d];
         int quantized = ref_block_bytes(dtype) != 0;
-        for (int ti = 0; ti < 4; ti++) {
-            int tokens = token_counts[ti], k = ti % 2 ? 512 : 256, n = 67;
-            int rounded = quantized || (dtype != MC_DTYPE_F32 && tokens >= GEMM_MIN_ROWS);
-            float *x = random_floats(rng, (size_t)tokens * k, 1.0);
-            float *res = random_floats(rng, (size_t)tokens * n, 1.0);
-            host_weights w[3];
-            int rows[3] = {n, 32, 32};
-            for (int i = 0; i < 3; i++) {
-                w[i] = random_weights(rng, dtype, rows[i], k, 1.0);
-            }
-            both bx =
-                make_both(x, (size_t)tokens * k * 4, MC_DTYPE_F32, tokens, k, 0, (uint64_t)k * 4);
-            both bw[3];
-            for (int i = 0; i < 3; i++) {
-                bw[i] = make_both(w[i].data, w[i].bytes, dtype, rows[i], k, 0, w[i].stride);
-            }
-            char what[96];
-            /* matmul with the residual aliasing out */
-            both bo =
-                make_both(res, (size_t)tokens * n * 4, MC_DTYPE_F32, tokens, n, 0, (uint64_t)n * 4);
-            TEST_OK(mc_op_matmul(cpu, &bx.c, &bw[0].c, &bo.c, &bo.c));
-            TEST_OK(mc_op_matmul(gpu, &bx.g, &bw[0].g, &bo.g, &bo.g));
-            double *tol = malloc((size_t)tokens * n * sizeof *tol);
-            for (int t = 0; t < tokens; t++) {
-                for (int j = 0; j < n; j++) {
-                    tol[t * n + j] =
-                        product_tolerance(&w[0], dtype, x + (size_t)t * k, j, k, rounded);
+        for (int si = 0; si < (quantized ? 3 : 1); si++) {
+            int stages = stage_counts[quantized ? si : 2];
+            TEST_OK(mc_context_set_tunable(gpu, "cuda.mv_stages", stages));
+            for (int ti = 0; ti < 4; ti++) {
+                int tokens = token_counts[ti], k = ti % 2 ? 2304 : 256, n = 67;
+                int rounded = quantized || (dtype != MC_DTYPE_F32 && tokens >= GEMM_MIN_ROWS);
+                float *x = random_floats(rng, (size_t)tokens * k, 1.0);
+                float *res = random_floats(rng, (size_t)tokens * n, 1.0);
+                host_weights w[3];
+                int rows[3] = {n, 32, 32};
+                for (int i = 0; i < 3; i++) {
+                    w[i] = random_weights(rng, dtype, rows[i], k, 1.0);
                 }
-            }
-            snprintf(what, sizeof what, "matmul+residual dtype %d tokens %d K %d", dtype, tokens,
-                     k);
-            compare(what, &bo, tol, 0.0);
-            free(tol);
-            free_both(&bo);
-            /* qkv */
-            both bq[3];
-            for (int i = 0; i < 3; i++) {
-                bq[i] = make_both(NULL, (size_t)tokens * rows[i] * 4, MC_DTYPE_F32, tokens, rows[i],
-                                  0, (uint64_t)rows[i] * 4);
-            }
-            TEST_OK(mc_op_matmul_qkv(cpu, &bx.c, &bw[0].c, &bw[1].c, &bw[2].c, &bq[0].c, &bq[1].c,
-                                     &bq[2].c));
-            TEST_OK(mc_op_matmul_qkv(gpu, &bx.g, &bw[0].g, &bw[1].g, &bw[2].g, &bq[0].g, &bq[1].g,
-                                     &bq[2].g));
-            for (int i = 0; i < 3; i++) {
-                tol = malloc((size_t)tokens * rows[i] * sizeof *tol);
+                both bx = make_both(x, (size_t)tokens * k * 4, MC_DTYPE_F32, tokens, k, 0,
+                                    (uint64_t)k * 4);
+                both bw[3];
+                for (int i = 0; i < 3; i++) {
+                    bw[i] = make_both(w[i].data, w[i].bytes, dtype, rows[i], k, 0, w[i].stride);
+                }
+                char what[96];
+                /* matmul with the residual aliasing out */
+                both bo = make_both(res, (size_t)tokens * n * 4, MC_DTYPE_F32, tokens, n, 0,
+                                    (uint64_t)n * 4);
+                TEST_OK(mc_op_matmul(cpu, &bx.c, &bw[0].c, &bo.c, &bo.c));
+                TEST_OK(mc_op_matmul(gpu, &bx.g, &bw[0].g, &bo.g, &bo.g));
+                double *tol = malloc((size_t)tokens * n * sizeof *tol);
                 for (int t = 0; t < tokens; t++) {
-                    for (int j = 0; j < rows[i]; j++) {
-                        tol[t * rows[i] + j] =
-                            product_tolerance(&w[i], dtype, x + (size_t)t * k, j, k, rounded);
+                    for (int j = 0; j < n; j++) {
+                        tol[t * n + j] =
+                            product_tolerance(&w[0], dtype, x + (size_t)t * k, j, k, rounded);
                     }
                 }
-                snprintf(what, sizeof what, "qkv part %d dtype %d tokens %d", i, dtype, tokens);
-                compare(what, &bq[i], tol, 0.0);
+                snprintf(what, sizeof what, "matmul+residual dtype %d tokens %d K %d stages %d",
+                         dtype, tokens, k, stages);
+                compare(what, &bo, tol, 0.0);
                 free(tol);
-                free_both(&bq[i]);
-            }
-            /* gate/up + SiLU: |silu(g) u - silu(g') u'| <= |u| |dg| 1.1 + |silu(g)| |du| */
-            both bg = make_both(NULL, (size_t)tokens * 32 * 4, MC_DTYPE_F32, tokens, 32, 0, 32 * 4);
-            TEST_OK(mc_op_matmul_gate_up_silu(cpu, &bx.c, &bw[1].c, &bw[2].c, &bg.c));
-            TEST_OK(mc_op_matmul_gate_up_silu(gpu, &bx.g, &bw[1].g, &bw[2].g, &bg.g));
-            tol = malloc((size_t)tokens * 32 * sizeof *tol);
-            for (int t = 0; t < tokens; t++) {
-                for (int j = 0; j < 32; j++) {
-                    double tg = product_tolerance(&w[1], dtype, x + (size_t)t * k, j, k, rounded);
-                    double tu = product_tolerance(&w[2], dtype, x + (size_t)t * k, j, k, rounded);
-                    double g = 0.0, u = 0.0;
-                    for (int e = 0; e < k; e++) {
-                        g +=
-                            ref_value(dtype, w[1].data + w[1].stride * j, e) * x[(size_t)t * k + e];
-                        u +=
-                            ref_value(dtype, w[2].data + w[2].stride * j, e) * x[(size_t)t * k + e];
-                    }
-                    tol[t * 32 + j] = (fabs(u) + tu) * tg * 1.1 + (fabs(g) + tg) * tu +
-                                      1e-5 * (fabs(g * u) + 1.0);
+                free_both(&bo);
+                /* qkv */
+                both bq[3];
+                for (int i = 0; i < 3; i++) {
+                    bq[i] = make_both(NULL, (size_t)tokens * rows[i] * 4, MC_DTYPE_F32, tokens,
+                                      rows[i], 0, (uint64_t)rows[i] * 4);
                 }
+                TEST_OK(mc_op_matmul_qkv(cpu, &bx.c, &bw[0].c, &bw[1].c, &bw[2].c, &bq[0].c,
+                                         &bq[1].c, &bq[2].c));
+                TEST_OK(mc_op_matmul_qkv(gpu, &bx.g, &bw[0].g, &bw[1].g, &bw[2].g, &bq[0].g,
+                                         &bq[1].g, &bq[2].g));
+                for (int i = 0; i < 3; i++) {
+                    tol = malloc((size_t)tokens * rows[i] * sizeof *tol);
+                    for (int t = 0; t < tokens; t++) {
+                        for (int j = 0; j < rows[i]; j++) {
+                            tol[t * rows[i] + j] =
+                                product_tolerance(&w[i], dtype, x + (size_t)t * k, j, k, rounded);
+                        }
+                    }
+                    snprintf(what, sizeof what, "qkv part %d dtype %d tokens %d stages %d", i,
+                             dtype, tokens, stages);
+                    compare(what, &bq[i], tol, 0.0);
+                    free(tol);
+                    free_both(&bq[i]);
+                }
+                /* gate/up + SiLU: |silu(g) u - silu(g') u'| <= |u| |dg| 1.1 + |silu(g)| |du| */
+                both bg =
+                    make_both(NULL, (size_t)tokens * 32 * 4, MC_DTYPE_F32, tokens, 32, 0, 32 * 4);
+                TEST_OK(mc_op_matmul_gate_up_silu(cpu, &bx.c, &bw[1].c, &bw[2].c, &bg.c));
+                TEST_OK(mc_op_matmul_gate_up_silu(gpu, &bx.g, &bw[1].g, &bw[2].g, &bg.g));
+                tol = malloc((size_t)tokens * 32 * sizeof *tol);
+                for (int t = 0; t < tokens; t++) {
+                    for (int j = 0; j < 32; j++) {
+                        double tg =
+                            product_tolerance(&w[1], dtype, x + (size_t)t * k, j, k, rounded);
+                        double tu =
+                            product_tolerance(&w[2], dtype, x + (size_t)t * k, j, k, rounded);
+                        double g = 0.0, u = 0.0;
+                        for (int e = 0; e < k; e++) {
+                            g += ref_value(dtype, w[1].data + w[1].stride * j, e) *
+                                 x[(size_t)t * k + e];
+                            u += ref_value(dtype, w[2].data + w[2].stride * j, e) *
+                                 x[(size_t)t * k + e];
+                        }
+                        tol[t * 32 + j] = (fabs(u) + tu) * tg * 1.1 + (fabs(g) + tg) * tu +
+                                          1e-5 * (fabs(g * u) + 1.0);
+                    }
+                }
+                snprintf(what, sizeof what, "gate_up_silu dtype %d tokens %d stages %d", dtype,
+                         tokens, stages);
+                compare(what, &bg, tol, 0.0);
+                free(tol);
+                free_both(&bg);
+                free_both(&bx);
+                for (int i = 0; i < 3; i++) {
+                    free_both(&bw[i]);
+                    free(w[i].data);
+                }
+                free(x);
+                free(res);
             }
-            snprintf(what, sizeof what, "gate_up_silu dtype %d tokens %d", dtype, tokens);
-            compare(what, &bg, tol, 0.0);
-            free(tol);
-            free_both(&bg);
-            free_both(&bx);
-            for (int i = 0; i < 3; i++) {
-                free_both(&bw[i]);
-                free(w[i].data);
-            }
-            free(x);
-            free(res);
         }
     }
 }
@@ -580,8 +593,10 @@ static void free_model(step_model *m) {
 
 /* The graph replays against the CPU run eagerly: logits close, same greedy token, for several
  * positions 7 apart (attention reads what earlier replays appended, rows never written are
- * zero on both sides, and from position 16 on the keys span several splits). */
-static void test_graph_step(test_rng *rng, int weight_dtype, int qk_norm) {
+ * zero on both sides, and from position 16 on the keys span several splits). `mv_stages`: the
+ * quantized matvec kernel (cuda.mv_stages; float weights ignore it). */
+static void test_graph_step(test_rng *rng, int weight_dtype, int qk_norm, int mv_stages) {
+    TEST_OK(mc_context_set_tunable(gpu, "cuda.mv_stages", mv_stages));
     step_model m = {
         .vocab = 300,
         .hidden = 256,
@@ -613,8 +628,8 @@ static void test_graph_step(test_rng *rng, int weight_dtype, int qk_norm) {
         enqueue_step(&m, cpu, 0);
         TEST_OK(mc_graph_launch(graph));
         char what[96];
-        snprintf(what, sizeof what, "graph step %d (weights %d, qk norm %d): logits", s,
-                 weight_dtype, qk_norm);
+        snprintf(what, sizeof what, "graph step %d (weights %d, qk norm %d, mv_stages %d): logits",
+                 s, weight_dtype, qk_norm, mv_stages);
         /* Float weights: only f32 rounding differs. Quantized weights: both sides quantize the
          * same activations the same way, but a rounding boundary crossed on one side only (the
          * inputs differ in their last bits) moves one 8-bit activation by a step; seen through
@@ -708,7 +723,11 @@ int main(void) {
     test_attention(&rng);
     test_argmax(&rng);
     for (int d = 0; d < DTYPE_COUNT; d++) {
-        test_graph_step(&rng, weight_dtypes[d], d % 2 == 0);
+        /* quantized weights: with both matvec kernels (the default, streamed, last) */
+        if (ref_block_bytes(weight_dtypes[d]) != 0) {
+            test_graph_step(&rng, weight_dtypes[d], d % 2 == 0, 0);
+        }
+        test_graph_step(&rng, weight_dtypes[d], d % 2 == 0, 2);
     }
     test_profile();
     mc_context_destroy(gpu);

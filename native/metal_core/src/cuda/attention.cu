@@ -157,6 +157,22 @@ template <int E, bool CONTIG> __device__ __forceinline__ int dim_of(int lane, in
     return CONTIG ? lane * E + e : lane + 32 * e;
 }
 
+/* The cached rows of keys j0 .. j0 + kKeys - 1 (past `end`: a harmless repeat of j0, masked
+ * where the scores are taken). */
+template <int DT, int E, bool CONTIG>
+__device__ __forceinline__ void load_keys(const attn_args &a, int j0, int end, int64_t base_row,
+                                          int64_t head_offset, int lane, float (&kr)[kKeys][E],
+                                          float (&vr)[kKeys][E]) {
+#pragma unroll
+    for (int u = 0; u < kKeys; u++) {
+        const int j = j0 + u < end ? j0 + u : j0;
+        load_slice<DT, E, CONTIG>(a.k_cache + (base_row + j) * a.k_stride + head_offset, lane,
+                                  a.head_dim, kr[u]);
+        load_slice<DT, E, CONTIG>(a.v_cache + (base_row + j) * a.v_stride + head_offset, lane,
+                                  a.head_dim, vr[u]);
+    }
+}
+
 /* GMAX: the query heads a block holds in registers (2, or kGroup where kv heads have more). */
 template <int DT, int E, bool CONTIG, int GMAX>
 __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(attn_args a) {
@@ -165,8 +181,11 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
     __shared__ int s_last;
     __shared__ float s_q[kGroup][kMaxHeadDim], s_k[kMaxHeadDim], s_v[kMaxHeadDim];
     __shared__ float s_sin[kMaxHeadDim / 2], s_cos[kMaxHeadDim / 2];
-    mc_pdl_launch_dependents();
-    mc_pdl_wait();
+    /* No mc_pdl_launch_dependents: the next kernel (the output projection) launches as these
+     * blocks exit. Launched earlier, it fills its weight ring (the whole o matrix, a few MB)
+     * while this kernel's chain of dependent round trips is in flight, and they queue behind
+     * it: Qwen3-1.7B Q8_0 decodes 4% faster this way (docs/BENCHMARKS.md). The positions are
+     * read before waiting: only host copies write them, and those precede every kernel. */
 
     const int split = blockIdx.x;
     const int kv = blockIdx.y / a.head_blocks, head_block = blockIdx.y % a.head_blocks;
@@ -196,6 +215,19 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
     }
     const int begin = split * chunk, end = min(keys, begin + chunk);
     const int64_t base_row = (int64_t)sequence * a.capacity;
+    const int64_t head_offset = (int64_t)kv * a.head_dim * (DT == MC_DTYPE_F32 ? 4 : 2);
+
+    /* With prep this kernel appends the token's k and v itself, so no kernel before it in the
+     * step writes the cached rows it reads (earlier steps did, and a step starts after the last
+     * one ends): this warp's first keys are loaded before waiting for the q/k/v kernel. The row
+     * at `position` is replaced by the prepared k and v below. */
+    float kr[kKeys][E], vr[kKeys][E];
+    const int first = begin + warp * kKeys;
+    const bool preloaded = a.prep && first < end;
+    if (preloaded) {
+        load_keys<DT, E, CONTIG>(a, first, end, base_row, head_offset, lane, kr, vr);
+    }
+    mc_pdl_wait();
 
     if (a.prep) {
         for (int i = threadIdx.x; i < a.rope_dims / 2; i += kThreads) {
@@ -257,19 +289,14 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
             acc[g][e] = 0.0f;
         }
     }
-    const int64_t head_offset = (int64_t)kv * a.head_dim * (DT == MC_DTYPE_F32 ? 4 : 2);
     /* Each warp takes kKeys consecutive keys per step, loading all their rows before using
      * any (several loads in flight per lane), then updates its running max once per step. */
-    for (int j0 = begin + warp * kKeys; j0 < end; j0 += kWarps * kKeys) {
-        float kr[kKeys][E], vr[kKeys][E];
+    for (int j0 = first; j0 < end; j0 += kWarps * kKeys) {
+        if (!preloaded || j0 != first) {
+            load_keys<DT, E, CONTIG>(a, j0, end, base_row, head_offset, lane, kr, vr);
+        }
 #pragma unroll
         for (int u = 0; u < kKeys; u++) {
-            const int j =
-                j0 + u < end ? j0 + u : j0; /* past the end: a harmless repeat, masked below */
-            load_slice<DT, E, CONTIG>(a.k_cache + (base_row + j) * a.k_stride + head_offset, lane,
-                                      a.head_dim, kr[u]);
-            load_slice<DT, E, CONTIG>(a.v_cache + (base_row + j) * a.v_stride + head_offset, lane,
-                                      a.head_dim, vr[u]);
             if (a.prep && j0 + u == position) { /* the new key: not read from the cache */
 #pragma unroll
                 for (int e = 0; e < E; e++) {

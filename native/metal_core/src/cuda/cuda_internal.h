@@ -40,6 +40,9 @@ enum mc_cuda_flag {
  * argmax): two areas of this many, zero between launches (each last block resets its own). */
 #define MC_CUDA_COUNTERS 65536
 
+/* The deepest ring of the streamed matvec (cuda.mv_stages). */
+#define MC_CUDA_MV_MAX_STAGES 4
+
 /* Tunables (mc_context_set_tunable names in tunables.cu). */
 struct mc_cuda_tunables {
     int32_t pdl;              /* 1: programmatic dependent launches where supported */
@@ -48,7 +51,8 @@ struct mc_cuda_tunables {
     int32_t attn_chunk;       /* keys per block of the split (flash-decoding) attention */
     int32_t mv_slices;        /* slices of K per row pair in the matvecs (0: automatic) */
     int32_t mv_prefetch;      /* L2 prefetch in the matvecs: 0 none, 1 first item, 2 every item */
-    int32_t mv_blocks_per_sm; /* matvec blocks per multiprocessor (0: as many as fit) */
+    int32_t mv_blocks_per_sm; /* matvec blocks per multiprocessor (0: as fit; streamed: 1) */
+    int32_t mv_stages;        /* quantized matvec: 0 registers, 2..4 stages streamed (Hopper) */
 };
 
 struct mc_cuda_profile_slot {

@@ -277,6 +277,11 @@ int mc_cuda_matvec_resident_blocks(mc_cuda *self, const void *kernel, size_t sme
 mc_status mc_cuda_matvec_quant(mc_cuda *self, int32_t dtype, int mt, const mc_mv_args &a);
 mc_status mc_cuda_matvec_dense(mc_cuda *self, int32_t dtype, int mt, const mc_mv_args &a);
 
+/* The streamed quantized matvec (matvec_stream.cu): whether it can run `a` (Hopper, cuda.mv_stages
+ * on, 16-byte aligned rows, k % 256 == 0, shared memory), and its launcher. */
+bool mc_cuda_matvec_stream_fits(const mc_cuda *self, int32_t dtype, int mt, const mc_mv_args &a);
+mc_status mc_cuda_matvec_stream(mc_cuda *self, int32_t dtype, int mt, const mc_mv_args &a);
+
 /* Shared memory bytes the launchers need for `mt` rows of `k` columns. */
 size_t mc_cuda_matvec_quant_smem(int mt, int k);
 size_t mc_cuda_matvec_dense_smem(int mt, int k);

@@ -5,11 +5,7 @@
  * the integers become floats through the exponent trick (0x4B000000 | byte is 2^23 + byte),
  * one byte-permute and one subtraction per value, cheaper than integer-to-float conversions.
  * decode() yields q[32] (the integer values, already centred for the _0 formats) with scale d
- * and offset m, so that weight[i] = d * q[i] + m (m = 0 for Q4_0, Q5_0, Q8_0).
- *
- * STAGE_BLOCKS is the number of blocks per row that the matvec stages at a time: a multiple of
- * the blocks after which the format realigns to 16 bytes (8 for 34/18/22-byte blocks), so every
- * stage starts on a 16-byte boundary and is copied with 16-byte asynchronous copies. */
+ * and offset m, so that weight[i] = d * q[i] + m (m = 0 for Q4_0, Q5_0, Q8_0). */
 #ifndef METAL_CORE_CUDA_QUANT_FORMATS_CUH
 #define METAL_CORE_CUDA_QUANT_FORMATS_CUH
 
@@ -50,7 +46,6 @@ template <int DTYPE> struct mc_qfmt;
 
 template <> struct mc_qfmt<MC_DTYPE_Q8_0> {
     static constexpr int BLOCK_BYTES = 34;
-    static constexpr int STAGE_BLOCKS = 16;
     static constexpr bool HAS_MIN = false;
     __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
                                                   float (&q)[32], float &d, float &m) {
@@ -70,7 +65,6 @@ template <> struct mc_qfmt<MC_DTYPE_Q8_0> {
 
 template <> struct mc_qfmt<MC_DTYPE_Q4_0> {
     static constexpr int BLOCK_BYTES = 18;
-    static constexpr int STAGE_BLOCKS = 32;
     static constexpr bool HAS_MIN = false;
     __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
                                                   float (&q)[32], float &d, float &m) {
@@ -92,7 +86,6 @@ template <> struct mc_qfmt<MC_DTYPE_Q4_0> {
 
 template <> struct mc_qfmt<MC_DTYPE_Q4_1> {
     static constexpr int BLOCK_BYTES = 20;
-    static constexpr int STAGE_BLOCKS = 32;
     static constexpr bool HAS_MIN = true;
     __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
                                                   float (&q)[32], float &d, float &m) {
@@ -138,7 +131,6 @@ __device__ __forceinline__ void mc_decode_q5(const uint32_t *base, uint32_t off,
 
 template <> struct mc_qfmt<MC_DTYPE_Q5_0> {
     static constexpr int BLOCK_BYTES = 22;
-    static constexpr int STAGE_BLOCKS = 32;
     static constexpr bool HAS_MIN = false;
     __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
                                                   float (&q)[32], float &d, float &m) {
@@ -148,7 +140,6 @@ template <> struct mc_qfmt<MC_DTYPE_Q5_0> {
 
 template <> struct mc_qfmt<MC_DTYPE_Q5_1> {
     static constexpr int BLOCK_BYTES = 24;
-    static constexpr int STAGE_BLOCKS = 32;
     static constexpr bool HAS_MIN = true;
     __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
                                                   float (&q)[32], float &d, float &m) {

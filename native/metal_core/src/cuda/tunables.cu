@@ -57,6 +57,16 @@ mc_status set(mc_cuda_tunables *t, const char *name, int32_t value) {
         t->mv_blocks_per_sm = value;
         return MC_OK;
     }
+    if (strcmp(name, "cuda.mv_stages") == 0) {
+        if (value != 0 && (value < 2 || value > MC_CUDA_MV_MAX_STAGES)) {
+            return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
+                                "tunable cuda.mv_stages is 0 (loads into registers) or 2 to %d "
+                                "(stages streamed through shared memory), not %d",
+                                MC_CUDA_MV_MAX_STAGES, (int)value);
+        }
+        t->mv_stages = value;
+        return MC_OK;
+    }
     if (strcmp(name, "cuda.attn_chunk") == 0) {
         if (value != 16 && value != 32 && value != 64 && value != 128 && value != 256) {
             return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
@@ -69,7 +79,7 @@ mc_status set(mc_cuda_tunables *t, const char *name, int32_t value) {
     return mc_set_error(
         MC_ERROR_INVALID_ARGUMENT,
         "the cuda backend has no tunable named '%s' (cuda.pdl, cuda.fuse, cuda.gemm_min_rows, "
-        "cuda.attn_chunk, cuda.mv_slices, cuda.mv_prefetch, cuda.mv_blocks_per_sm)",
+        "cuda.attn_chunk, cuda.mv_slices, cuda.mv_prefetch, cuda.mv_blocks_per_sm, cuda.mv_stages)",
         name);
 }
 
@@ -83,6 +93,7 @@ mc_status mc_cuda_default_tunables(mc_cuda_tunables *tunables) {
     tunables->mv_slices = 0;
     tunables->mv_prefetch = 1;
     tunables->mv_blocks_per_sm = 0;
+    tunables->mv_stages = 2;
     const char *overrides = getenv("MC_CUDA_TUNABLES");
     if (overrides == nullptr) {
         return MC_OK;

@@ -53,7 +53,8 @@ internal static class TunableCatalog
         new("cuda.fuse", [0, 1], TunablePhase.Decode, null, "decode-graph fusions (norm into matvec, q/k preparation into attention)"),
         new("cuda.attn_chunk", [16, 32, 64, 128, 256], TunablePhase.Decode, "attention", "keys per block of decode attention"),
         new("cuda.mv_slices", [0, 1, 2, 4, 8], TunablePhase.Decode, "matvec", "slices of K per row pair of a matvec (0: automatic)"),
-        new("cuda.mv_blocks_per_sm", [0, 1, 2], TunablePhase.Decode, "matvec", "matvec blocks per multiprocessor (0: as many as fit)"),
+        new("cuda.mv_blocks_per_sm", [0, 1, 2], TunablePhase.Decode, "matvec", "matvec blocks per multiprocessor (0: as many as fit; the streamed kernel: 1)"),
+        new("cuda.mv_stages", [0, 2, 3, 4], TunablePhase.Decode, "matvec", "quantized matvec: 0 loads into registers, 2-4 stages per warp streamed through shared memory (Hopper)"),
         new("cuda.gemm_min_rows", [2, 5, 9, 17, 33], TunablePhase.Prompt, null, "tokens from which the GEMM kernel replaces matvec"),
     ];
 
