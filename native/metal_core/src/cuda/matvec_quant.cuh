@@ -20,30 +20,16 @@
 
 namespace mvq {
 
-template <int DTYPE> struct fmt;
-
-/* Q8_0: d, 32 signed bytes. */
-template <> struct fmt<MC_DTYPE_Q8_0> {
-    static constexpr int BLOCK = 34, QS = 2, LANES = 4, QH = -1;
-    static constexpr bool MIN = false;
-};
-/* Q4_0: d, 16 bytes of nibbles (value j: low nibble of byte j; value j + 16: high nibble). */
-template <> struct fmt<MC_DTYPE_Q4_0> {
-    static constexpr int BLOCK = 18, QS = 2, LANES = 2, QH = -1;
-    static constexpr bool MIN = false;
-};
-template <> struct fmt<MC_DTYPE_Q4_1> {
-    static constexpr int BLOCK = 20, QS = 4, LANES = 2, QH = -1;
-    static constexpr bool MIN = true;
-};
-/* Q5: 4 bytes of fifth bits (bit j for value j) before the nibbles. */
-template <> struct fmt<MC_DTYPE_Q5_0> {
-    static constexpr int BLOCK = 22, QS = 6, LANES = 2, QH = 2;
-    static constexpr bool MIN = false;
-};
-template <> struct fmt<MC_DTYPE_Q5_1> {
-    static constexpr int BLOCK = 24, QS = 8, LANES = 2, QH = 4;
-    static constexpr bool MIN = true;
+/* Where a lane finds the parts of a block (byte offsets; quant_formats.cuh has the layouts) and
+ * how many lanes share one: 4 for Q8_0's 32 bytes of quants, 2 for the 16 bytes of nibbles. */
+template <int DTYPE> struct fmt {
+    static constexpr int BLOCK = mc_qfmt<DTYPE>::BLOCK_BYTES;
+    static constexpr bool MIN = mc_qfmt<DTYPE>::HAS_MIN;
+    static constexpr bool FIFTH = mc_qfmt<DTYPE>::FIFTH_BITS;
+    static constexpr int HEAD = MIN ? 4 : 2;          /* d, and m with a min */
+    static constexpr int QH = FIFTH ? HEAD : -1;      /* the fifth bits (Q5) */
+    static constexpr int QS = HEAD + (FIFTH ? 4 : 0); /* the quants */
+    static constexpr int LANES = DTYPE == MC_DTYPE_Q8_0 ? 4 : 2;
 };
 
 /* One lane's share of one weight block, as loaded. */

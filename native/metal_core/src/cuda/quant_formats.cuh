@@ -47,6 +47,7 @@ template <int DTYPE> struct mc_qfmt;
 template <> struct mc_qfmt<MC_DTYPE_Q8_0> {
     static constexpr int BLOCK_BYTES = 34;
     static constexpr bool HAS_MIN = false;
+    static constexpr bool FIFTH_BITS = false;
     __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
                                                   float (&q)[32], float &d, float &m) {
         d = mc_load_f16(base, off);
@@ -63,89 +64,45 @@ template <> struct mc_qfmt<MC_DTYPE_Q8_0> {
     }
 };
 
-template <> struct mc_qfmt<MC_DTYPE_Q4_0> {
-    static constexpr int BLOCK_BYTES = 18;
-    static constexpr bool HAS_MIN = false;
+/* The 4- and 5-bit formats: f16 scale d, f16 min m (WITH_MIN: Q4_1, Q5_1), 4 bytes of fifth bits
+ * (FIFTH: Q5_0, Q5_1; bit i for value i), 16 bytes of nibbles (value i: low nibble of byte i,
+ * value i + 16: high nibble). Without a min the values are centred: minus 8 (Q4_0) or 16
+ * (Q5_0). */
+template <bool WITH_MIN, bool FIFTH, int BYTES> struct mc_qfmt_nibbles {
+    static constexpr int BLOCK_BYTES = BYTES;
+    static constexpr bool HAS_MIN = WITH_MIN;
+    static constexpr bool FIFTH_BITS = FIFTH;
     __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
                                                   float (&q)[32], float &d, float &m) {
         d = mc_load_f16(base, off);
-        m = 0.0f;
-        uint32_t w[4];
-        mc_load_words<4>(base, off + 2, w);
+        m = WITH_MIN ? mc_load_f16(base, off + 2) : 0.0f;
+        const uint32_t head = WITH_MIN ? 4 : 2;
+        uint32_t high[1] = {0u}, w[4];
+        if (FIFTH) {
+            mc_load_words<1>(base, off + head, high);
+        }
+        mc_load_words<4>(base, off + head + (FIFTH ? 4 : 0), w);
+        const float bias = WITH_MIN ? 0.0f : FIFTH ? 16.0f : 8.0f;
 #pragma unroll
         for (int k = 0; k < 4; k++) {
-            const uint32_t lo = w[k] & 0x0F0F0F0Fu, hi = (w[k] >> 4) & 0x0F0F0F0Fu;
+            uint32_t lo = w[k] & 0x0F0F0F0Fu, hi = (w[k] >> 4) & 0x0F0F0F0Fu;
+            if (FIFTH) {
+                lo |= mc_spread_high_bits((high[0] >> (4 * k)) & 0xFu);
+                hi |= mc_spread_high_bits((high[0] >> (16 + 4 * k)) & 0xFu);
+            }
 #pragma unroll
             for (int b = 0; b < 4; b++) {
-                q[4 * k + b] = mc_byte_to_float(lo, b, 8.0f);
-                q[16 + 4 * k + b] = mc_byte_to_float(hi, b, 8.0f);
+                q[4 * k + b] = mc_byte_to_float(lo, b, bias);
+                q[16 + 4 * k + b] = mc_byte_to_float(hi, b, bias);
             }
         }
     }
 };
 
-template <> struct mc_qfmt<MC_DTYPE_Q4_1> {
-    static constexpr int BLOCK_BYTES = 20;
-    static constexpr bool HAS_MIN = true;
-    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
-                                                  float (&q)[32], float &d, float &m) {
-        d = mc_load_f16(base, off);
-        m = mc_load_f16(base, off + 2);
-        uint32_t w[4];
-        mc_load_words<4>(base, off + 4, w);
-#pragma unroll
-        for (int k = 0; k < 4; k++) {
-            const uint32_t lo = w[k] & 0x0F0F0F0Fu, hi = (w[k] >> 4) & 0x0F0F0F0Fu;
-#pragma unroll
-            for (int b = 0; b < 4; b++) {
-                q[4 * k + b] = mc_byte_to_float(lo, b, 0.0f);
-                q[16 + 4 * k + b] = mc_byte_to_float(hi, b, 0.0f);
-            }
-        }
-    }
-};
-
-/* Q5_0 and Q5_1: 4 bytes of fifth bits (bit i for value i), then the low nibbles as in Q4. */
-template <bool WITH_MIN>
-__device__ __forceinline__ void mc_decode_q5(const uint32_t *base, uint32_t off, float (&q)[32],
-                                             float &d, float &m) {
-    d = mc_load_f16(base, off);
-    m = WITH_MIN ? mc_load_f16(base, off + 2) : 0.0f;
-    const uint32_t head = WITH_MIN ? 4 : 2;
-    uint32_t high[1], w[4];
-    mc_load_words<1>(base, off + head, high);
-    mc_load_words<4>(base, off + head + 4, w);
-    const float bias = WITH_MIN ? 0.0f : 16.0f;
-#pragma unroll
-    for (int k = 0; k < 4; k++) {
-        const uint32_t lo = (w[k] & 0x0F0F0F0Fu) | mc_spread_high_bits((high[0] >> (4 * k)) & 0xFu);
-        const uint32_t hi =
-            ((w[k] >> 4) & 0x0F0F0F0Fu) | mc_spread_high_bits((high[0] >> (16 + 4 * k)) & 0xFu);
-#pragma unroll
-        for (int b = 0; b < 4; b++) {
-            q[4 * k + b] = mc_byte_to_float(lo, b, bias);
-            q[16 + 4 * k + b] = mc_byte_to_float(hi, b, bias);
-        }
-    }
-}
-
-template <> struct mc_qfmt<MC_DTYPE_Q5_0> {
-    static constexpr int BLOCK_BYTES = 22;
-    static constexpr bool HAS_MIN = false;
-    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
-                                                  float (&q)[32], float &d, float &m) {
-        mc_decode_q5<false>(base, off, q, d, m);
-    }
-};
-
-template <> struct mc_qfmt<MC_DTYPE_Q5_1> {
-    static constexpr int BLOCK_BYTES = 24;
-    static constexpr bool HAS_MIN = true;
-    __device__ __forceinline__ static void decode(const uint32_t *base, uint32_t off,
-                                                  float (&q)[32], float &d, float &m) {
-        mc_decode_q5<true>(base, off, q, d, m);
-    }
-};
+template <> struct mc_qfmt<MC_DTYPE_Q4_0> : mc_qfmt_nibbles<false, false, 18> {};
+template <> struct mc_qfmt<MC_DTYPE_Q4_1> : mc_qfmt_nibbles<true, false, 20> {};
+template <> struct mc_qfmt<MC_DTYPE_Q5_0> : mc_qfmt_nibbles<false, true, 22> {};
+template <> struct mc_qfmt<MC_DTYPE_Q5_1> : mc_qfmt_nibbles<true, true, 24> {};
 
 /* A row of any weight dtype, element by element (embedding rows, dequantization): calls
  * f(i, value) for each of the 32 elements of block `block` (quantized), or for element
