@@ -186,6 +186,57 @@ __device__ __forceinline__ void mc_prefetch_l2(const void *p, uint32_t bytes) {
 #endif
 }
 
+/* Work item `item` of the register kernels: row pair item / slices, slice item % slices of its
+ * K, no rows past `items`. */
+struct mc_mv_item {
+    bool active;
+    int pair, slice;
+    const uint8_t *rows[2];
+};
+
+__device__ __forceinline__ mc_mv_item mc_mv_item_at(const mc_mv_args &a, int item, int items,
+                                                    int slices) {
+    mc_mv_item it;
+    it.active = item < items;
+    it.pair = item / slices;
+    it.slice = item % slices;
+    it.rows[0] = it.active ? mc_mv_row(a, 2 * it.pair) : nullptr;
+    it.rows[1] = it.active ? mc_mv_row(a, 2 * it.pair + 1) : nullptr;
+    return it;
+}
+
+/* cuda.mv_prefetch in the register kernels, two lanes asking the L2 for a row each: 1 and 2, the
+ * first item's rows before the kernel waits; 2, also the rows of the item `stride` later when
+ * an item starts. */
+__device__ __forceinline__ void mc_mv_prefetch_first(const mc_mv_args &a, const mc_mv_item &it,
+                                                     uint32_t row_bytes) {
+    const int lane = threadIdx.x % 32;
+    if (a.prefetch >= 1 && lane < 2 && it.slice == 0 && it.rows[lane] != nullptr) {
+        mc_prefetch_l2(it.rows[lane], row_bytes);
+    }
+}
+
+__device__ __forceinline__ void mc_mv_prefetch_next(const mc_mv_args &a, int item, int items,
+                                                    int slices, int stride, uint32_t row_bytes) {
+    const int lane = threadIdx.x % 32;
+    if (a.prefetch == 2 && lane < 2 && item + stride < items && (item + stride) % slices == 0) {
+        const uint8_t *next = mc_mv_row(a, 2 * ((item + stride) / slices) + lane);
+        if (next != nullptr) {
+            mc_prefetch_l2(next, row_bytes);
+        }
+    }
+}
+
+template <int MT> __device__ __forceinline__ void mc_mv_clear(float (&acc)[2][MT]) {
+#pragma unroll
+    for (int j = 0; j < 2; j++) {
+#pragma unroll
+        for (int r = 0; r < MT; r++) {
+            acc[j][r] = 0.0f;
+        }
+    }
+}
+
 /* Activation rows up to this long (the largest shared-memory staging of the dense kernels). */
 #define MC_MV_MAX_K 16384
 

@@ -59,14 +59,9 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_ar
      * loaded (and the rest of its rows prefetched to L2) before waiting for it. */
     raw_block raw[UNROLL][2];
     {
-        const int item = blockIdx.x * MC_MV_WARPS + warp;
-        const int pair = item / slices, slice = item % slices;
-        const uint8_t *const rows[2] = {item < items ? mc_mv_row(a, 2 * pair) : nullptr,
-                                        item < items ? mc_mv_row(a, 2 * pair + 1) : nullptr};
-        load_batch<DTYPE, UNROLL>(raw, rows, slice, slices, blocks, lane);
-        if (a.prefetch >= 1 && lane < 2 && slice == 0 && rows[lane] != nullptr) {
-            mc_prefetch_l2(rows[lane], row_bytes);
-        }
+        const mc_mv_item it = mc_mv_item_at(a, blockIdx.x * MC_MV_WARPS + warp, items, slices);
+        load_batch<DTYPE, UNROLL>(raw, it.rows, it.slice, slices, blocks, lane);
+        mc_mv_prefetch_first(a, it, row_bytes);
     }
     mc_pdl_wait();
 
@@ -80,28 +75,15 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_ar
     const int steps = (blocks + STEP - 1) / STEP;
     for (int base = blockIdx.x * MC_MV_WARPS; base < items; base += stride) {
         const int item = base + warp;
-        const bool active = item < items;
-        const int pair = item / slices, slice = item % slices;
-        const uint8_t *const rows[2] = {active ? mc_mv_row(a, 2 * pair) : nullptr,
-                                        active ? mc_mv_row(a, 2 * pair + 1) : nullptr};
-        if (a.prefetch == 2 && lane < 2 && item + stride < items && (item + stride) % slices == 0) {
-            const uint8_t *next = mc_mv_row(a, 2 * ((item + stride) / slices) + lane);
-            if (next != nullptr) {
-                mc_prefetch_l2(next, row_bytes); /* the next item's rows */
-            }
-        }
+        const mc_mv_item it = mc_mv_item_at(a, item, items, slices);
+        mc_mv_prefetch_next(a, item, items, slices, stride, row_bytes);
         float acc[2][MT];
-#pragma unroll
-        for (int j = 0; j < 2; j++) {
-#pragma unroll
-            for (int r = 0; r < MT; r++) {
-                acc[j][r] = 0.0f;
-            }
-        }
+        mc_mv_clear(acc);
         /* This slice's steps: slice, slice + slices, ... ; UNROLL of them loaded first. */
-        for (int s0 = slice; active && s0 < steps; s0 += slices * UNROLL) {
-            if (base != (int)blockIdx.x * MC_MV_WARPS || s0 != slice) { /* not the preloaded one */
-                load_batch<DTYPE, UNROLL>(raw, rows, s0, slices, blocks, lane);
+        for (int s0 = it.slice; it.active && s0 < steps; s0 += slices * UNROLL) {
+            if (base != (int)blockIdx.x * MC_MV_WARPS ||
+                s0 != it.slice) { /* not the preloaded one */
+                load_batch<DTYPE, UNROLL>(raw, it.rows, s0, slices, blocks, lane);
             }
 #pragma unroll
             for (int u = 0; u < UNROLL; u++) {
@@ -112,7 +94,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_ar
                 accumulate_block<DTYPE, MT>(acc, raw[u], blk, sub, a, xq, xd, xs);
             }
         }
-        mc_mv_finish_item<MT>(a, pair, slice, slices, active, acc, reduce);
+        mc_mv_finish_item<MT>(a, it.pair, it.slice, slices, it.active, acc, reduce);
     }
 }
 

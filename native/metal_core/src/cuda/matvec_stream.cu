@@ -154,13 +154,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_stream_kernel(mc_mv_a
     for (int n = 0; n < copies; n++) {
         const int stage = n % stages, segment = n % segments;
         if (segment == 0) {
-#pragma unroll
-            for (int j = 0; j < 2; j++) {
-#pragma unroll
-                for (int r = 0; r < MT; r++) {
-                    acc[j][r] = 0.0f;
-                }
-            }
+            mc_mv_clear(acc);
         }
         barrier_wait(&barriers[warp][stage], (uint32_t)(n / stages) & 1u);
         const uint8_t *staged = ring + stage * 2 * SEGMENT;
