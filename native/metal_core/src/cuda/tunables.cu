@@ -10,77 +10,58 @@
 
 namespace {
 
+#define MC_STRINGIFY_(x) #x
+#define MC_STRINGIFY(x) MC_STRINGIFY_(x)
+
+bool is_power_of_two(int32_t v) {
+    return v > 0 && (v & (v - 1)) == 0;
+}
+
+/* Every tunable: its field, the values it takes and how an error message names them. */
+struct tunable {
+    const char *name;
+    int32_t mc_cuda_tunables::*field;
+    bool (*allowed)(int32_t);
+    const char *values;
+};
+
+const tunable kTunables[] = {
+    /* 1 without PDL in the CUDA runtime is accepted and changes nothing (mc_cuda_launch) */
+    {"cuda.pdl", &mc_cuda_tunables::pdl, [](int32_t v) { return v == 0 || v == 1; }, "0 or 1"},
+    {"cuda.fuse", &mc_cuda_tunables::fuse, [](int32_t v) { return v == 0 || v == 1; }, "0 or 1"},
+    {"cuda.gemm_min_rows", &mc_cuda_tunables::gemm_min_rows, [](int32_t v) { return v >= 2; },
+     "2 or more"},
+    {"cuda.attn_chunk", &mc_cuda_tunables::attn_chunk,
+     [](int32_t v) { return v >= 16 && v <= 256 && is_power_of_two(v); }, "16, 32, 64, 128 or 256"},
+    {"cuda.mv_slices", &mc_cuda_tunables::mv_slices,
+     [](int32_t v) { return v == 0 || (v <= 16 && is_power_of_two(v)); },
+     "0 (automatic), 1, 2, 4, 8 or 16"},
+    {"cuda.mv_prefetch", &mc_cuda_tunables::mv_prefetch, [](int32_t v) { return v >= 0 && v <= 2; },
+     "0, 1 or 2"},
+    {"cuda.mv_blocks_per_sm", &mc_cuda_tunables::mv_blocks_per_sm,
+     [](int32_t v) { return v >= 0 && v <= 4; }, "0 (as many as fit) to 4"},
+    {"cuda.mv_stages", &mc_cuda_tunables::mv_stages,
+     [](int32_t v) { return v == 0 || (v >= 2 && v <= MC_CUDA_MV_MAX_STAGES); },
+     "0 (loads into registers) or 2 to " MC_STRINGIFY(
+         MC_CUDA_MV_MAX_STAGES) " (stages streamed through shared memory)"},
+};
+
 mc_status set(mc_cuda_tunables *t, const char *name, int32_t value) {
-    if (strcmp(name, "cuda.pdl") == 0 || strcmp(name, "cuda.fuse") == 0) {
-        if (value != 0 && value != 1) {
-            return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "tunable %s is 0 or 1, not %d", name,
-                                (int)value);
+    char known[256] = "";
+    for (const tunable &entry : kTunables) {
+        if (strcmp(name, entry.name) == 0) {
+            if (!entry.allowed(value)) {
+                return mc_set_error(MC_ERROR_INVALID_ARGUMENT, "tunable %s is %s, not %d", name,
+                                    entry.values, (int)value);
+            }
+            t->*entry.field = value;
+            return MC_OK;
         }
-        if (name[5] == 'p') {
-            t->pdl = value * MC_CUDA_HAVE_PDL;
-        } else {
-            t->fuse = value;
-        }
-        return MC_OK;
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                 known[0] != '\0' ? ", " : "", entry.name);
     }
-    if (strcmp(name, "cuda.gemm_min_rows") == 0) {
-        if (value < 2) {
-            return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                                "tunable cuda.gemm_min_rows must be >= 2, not %d", (int)value);
-        }
-        t->gemm_min_rows = value;
-        return MC_OK;
-    }
-    if (strcmp(name, "cuda.mv_slices") == 0) {
-        if (value != 0 && value != 1 && value != 2 && value != 4 && value != 8 && value != 16) {
-            return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                                "tunable cuda.mv_slices is 0 (automatic), 1, 2, 4, 8 or 16, not %d",
-                                (int)value);
-        }
-        t->mv_slices = value;
-        return MC_OK;
-    }
-    if (strcmp(name, "cuda.mv_prefetch") == 0) {
-        if (value < 0 || value > 2) {
-            return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                                "tunable cuda.mv_prefetch is 0, 1 or 2, not %d", (int)value);
-        }
-        t->mv_prefetch = value;
-        return MC_OK;
-    }
-    if (strcmp(name, "cuda.mv_blocks_per_sm") == 0) {
-        if (value < 0 || value > 4) {
-            return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                                "tunable cuda.mv_blocks_per_sm is 0 (as many as fit) to 4, not %d",
-                                (int)value);
-        }
-        t->mv_blocks_per_sm = value;
-        return MC_OK;
-    }
-    if (strcmp(name, "cuda.mv_stages") == 0) {
-        if (value != 0 && (value < 2 || value > MC_CUDA_MV_MAX_STAGES)) {
-            return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                                "tunable cuda.mv_stages is 0 (loads into registers) or 2 to %d "
-                                "(stages streamed through shared memory), not %d",
-                                MC_CUDA_MV_MAX_STAGES, (int)value);
-        }
-        t->mv_stages = value;
-        return MC_OK;
-    }
-    if (strcmp(name, "cuda.attn_chunk") == 0) {
-        if (value != 16 && value != 32 && value != 64 && value != 128 && value != 256) {
-            return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
-                                "tunable cuda.attn_chunk is 16, 32, 64, 128 or 256, not %d",
-                                (int)value);
-        }
-        t->attn_chunk = value;
-        return MC_OK;
-    }
-    return mc_set_error(
-        MC_ERROR_INVALID_ARGUMENT,
-        "the cuda backend has no tunable named '%s' (cuda.pdl, cuda.fuse, cuda.gemm_min_rows, "
-        "cuda.attn_chunk, cuda.mv_slices, cuda.mv_prefetch, cuda.mv_blocks_per_sm, cuda.mv_stages)",
-        name);
+    return mc_set_error(MC_ERROR_INVALID_ARGUMENT,
+                        "the cuda backend has no tunable named '%s' (%s)", name, known);
 }
 
 } // namespace
