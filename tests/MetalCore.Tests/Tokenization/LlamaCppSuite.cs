@@ -46,6 +46,9 @@ public sealed record LlamaCppSuite(string Name, string InputFile, string OutputF
             .ToArray();
     }
 
+    /// <summary>The cases of every suite (<see cref="Cases"/>), for the tests that run them all.</summary>
+    public static IEnumerable<TestCaseData> AllCases() => All.SelectMany(Cases);
+
     /// <summary>NUnit cases, one per test string, named after the suite, the index and the string.</summary>
     public static IEnumerable<TestCaseData> Cases(LlamaCppSuite suite)
     {

@@ -8,15 +8,7 @@ namespace MetalCore.Tests.Tokenization;
 [TestFixture]
 public class LlamaCppSuiteTests
 {
-    private static IEnumerable<TestCaseData> LlamaSpmCases => LlamaCppSuite.Cases(LlamaCppSuite.LlamaSpm);
-    private static IEnumerable<TestCaseData> Gpt2Cases => LlamaCppSuite.Cases(LlamaCppSuite.Gpt2);
-    private static IEnumerable<TestCaseData> DeepSeekCoderCases => LlamaCppSuite.Cases(LlamaCppSuite.DeepSeekCoder);
-    private static IEnumerable<TestCaseData> Qwen2Cases => LlamaCppSuite.Cases(LlamaCppSuite.Qwen2);
-
-    [TestCaseSource(nameof(LlamaSpmCases))]
-    [TestCaseSource(nameof(Gpt2Cases))]
-    [TestCaseSource(nameof(DeepSeekCoderCases))]
-    [TestCaseSource(nameof(Qwen2Cases))]
+    [TestCaseSource(typeof(LlamaCppSuite), nameof(LlamaCppSuite.AllCases))]
     public void EncodesLikeLlamaCpp(LlamaCppSuite suite, int index, string text)
     {
         var tokenizer = SuiteTokenizers.For(suite);
@@ -28,10 +20,7 @@ public class LlamaCppSuiteTests
         Assert.That(ids, Is.EqualTo(expected[index]));
     }
 
-    [TestCaseSource(nameof(LlamaSpmCases))]
-    [TestCaseSource(nameof(Gpt2Cases))]
-    [TestCaseSource(nameof(DeepSeekCoderCases))]
-    [TestCaseSource(nameof(Qwen2Cases))]
+    [TestCaseSource(typeof(LlamaCppSuite), nameof(LlamaCppSuite.AllCases))]
     public void DecodesItsEncodingBackToTheText(LlamaCppSuite suite, int index, string text)
     {
         var tokenizer = SuiteTokenizers.For(suite);
