@@ -67,10 +67,6 @@ size_t matvec_smem(int32_t dtype, int mt, int k) {
     return quantized(dtype) ? mc_cuda_matvec_quant_smem(mt, k) : mc_cuda_matvec_dense_smem(mt, k);
 }
 
-bool aligned16(const void *p) {
-    return reinterpret_cast<uintptr_t>(p) % 16 == 0;
-}
-
 /* Runs the matvec over all rows of `a`, at most 8 (and what shared memory allows) at a time. */
 mc_status run_matvec(mc_cuda *self, int32_t dtype, mc_mv_args a) {
     const int rows = a.m;
@@ -80,9 +76,9 @@ mc_status run_matvec(mc_cuda *self, int32_t dtype, mc_mv_args a) {
                             MC_MV_MAX_K);
     }
     a.prefetch = self->tunables.mv_prefetch;
-    a.x_vec = aligned16(a.x) && a.x_stride % 4 == 0 && a.k % 4 == 0 &&
-              (a.norm_weight == nullptr || aligned16(a.norm_weight)) &&
-              (a.norm_out == nullptr || (aligned16(a.norm_out) && a.norm_out_stride % 4 == 0));
+    a.x_vec = mc_aligned16(a.x) && a.x_stride % 4 == 0 && a.k % 4 == 0 &&
+              (a.norm_weight == nullptr || mc_aligned16(a.norm_weight)) &&
+              (a.norm_out == nullptr || (mc_aligned16(a.norm_out) && a.norm_out_stride % 4 == 0));
     int limit = MC_MATVEC_MAX_ROWS;
     while (limit > 1 && matvec_smem(dtype, limit, a.k) > kMatvecSmemLimit) {
         limit /= 2;

@@ -171,6 +171,20 @@ static inline int mc_mv_slices(int pairs, int resident_warps, int steps, int unr
     return slices;
 }
 
+static inline bool mc_aligned16(const void *p) {
+    return reinterpret_cast<uintptr_t>(p) % 16 == 0;
+}
+
+/* Whether every weight row of a launch starts on a 16-byte boundary (vector loads, bulk copies). */
+static inline bool mc_mv_rows_aligned16(const mc_mv_args &a) {
+    for (int i = 0; i < a.segments; i++) {
+        if (!mc_aligned16(a.seg[i].w) || a.seg[i].w_stride % 16 != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Warms the L2 cache with a weight row before the kernel waits for its predecessor (the
  * weights do not depend on it): Hopper's bulk prefetch, one instruction per row. */
 __device__ __forceinline__ void mc_prefetch_l2(const void *p, uint32_t bytes) {

@@ -179,15 +179,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_ar
 
 /* Whether every weight row of the launch starts on a 16-byte boundary and is whole chunks. */
 bool vectorizable(const mc_mv_args &a, int size) {
-    if (((int64_t)a.k * size) % 16 != 0) {
-        return false;
-    }
-    for (int i = 0; i < a.segments; i++) {
-        if (reinterpret_cast<uintptr_t>(a.seg[i].w) % 16 != 0 || a.seg[i].w_stride % 16 != 0) {
-            return false;
-        }
-    }
-    return true;
+    return ((int64_t)a.k * size) % 16 == 0 && mc_mv_rows_aligned16(a);
 }
 
 template <int DTYPE, int MT, bool VEC> mc_status launch(mc_cuda *self, const mc_mv_args &a) {

@@ -203,24 +203,12 @@ template <int DTYPE, int MT> mc_status launch(mc_cuda *self, const mc_mv_args &a
                           stages);
 }
 
-bool aligned16(const void *p) {
-    return reinterpret_cast<uintptr_t>(p) % 16 == 0;
-}
-
 } // namespace
 
 bool mc_cuda_matvec_stream_fits(const mc_cuda *self, int32_t dtype, int mt, const mc_mv_args &a) {
-    if (self->tunables.mv_stages == 0 || self->compute_major < 9 || a.k % 256 != 0) {
-        return false;
-    }
-    for (int i = 0; i < a.segments; i++) {
-        if (!aligned16(a.seg[i].w) || a.seg[i].w_stride % 16 != 0) {
-            return false;
-        }
-    }
-    const size_t smem = stream_smem(dtype, mt, a.k, self->tunables.mv_stages);
-    return dtype != MC_DTYPE_F32 && dtype != MC_DTYPE_F16 && dtype != MC_DTYPE_BF16 &&
-           smem <= self->max_smem_optin;
+    return self->tunables.mv_stages != 0 && self->compute_major >= 9 && a.k % 256 == 0 &&
+           mc_mv_rows_aligned16(a) &&
+           stream_smem(dtype, mt, a.k, self->tunables.mv_stages) <= self->max_smem_optin;
 }
 
 mc_status mc_cuda_matvec_stream(mc_cuda *self, int32_t dtype, int mt, const mc_mv_args &a) {
