@@ -375,7 +375,10 @@ static void test_matmul(test_rng *rng) {
 /* ---- attention --------------------------------------------------------------------------------
  */
 
-static void test_attention(test_rng *rng) {
+/* `chunk`: cuda.attn_chunk, keys per split at least: 16 spreads the keys over up to 64 splits
+ * that the last block merges, 256 keeps short contexts in one split. */
+static void test_attention(test_rng *rng, int chunk) {
+    TEST_OK(mc_context_set_tunable(gpu, "cuda.attn_chunk", chunk));
     struct {
         int heads, kv_heads, head_dim, tokens, first_position;
     } cases[] = {
@@ -419,8 +422,8 @@ static void test_attention(test_rng *rng) {
                                     kv_heads, head_dim, scale, &bo.g));
             char what[96];
             snprintf(what, sizeof what,
-                     "attention %d/%d heads, head_dim %d, %d tokens from %d, cache %d", heads,
-                     kv_heads, head_dim, tokens, cases[ci].first_position, dtype);
+                     "attention %d/%d heads, head_dim %d, %d tokens from %d, cache %d, chunk %d",
+                     heads, kv_heads, head_dim, tokens, cases[ci].first_position, dtype, chunk);
             /* Outputs are convex combinations of values in [-1, 1]: f32 rounding of the softmax. */
             compare(what, &bo, NULL, 2e-5);
             free_both(&bq);
@@ -434,6 +437,7 @@ static void test_attention(test_rng *rng) {
             free(q);
         }
     }
+    TEST_OK(mc_context_set_tunable(gpu, "cuda.attn_chunk", 16));
 }
 
 /* ---- argmax -----------------------------------------------------------------------------------
@@ -720,7 +724,8 @@ int main(void) {
     test_rope(&rng);
     test_kv_append(&rng);
     test_matmul(&rng);
-    test_attention(&rng);
+    test_attention(&rng, 16);
+    test_attention(&rng, 256);
     test_argmax(&rng);
     for (int d = 0; d < DTYPE_COUNT; d++) {
         /* quantized weights: with both matvec kernels (the default, streamed, last) */

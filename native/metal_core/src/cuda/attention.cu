@@ -26,6 +26,7 @@ constexpr int kTargetBlocksPerSm = 4;
 constexpr int kKeys = 4; /* keys per warp per step */
 constexpr int kMaxSplits = 64;
 constexpr int kMaxHeadDim = 256;
+constexpr int kMergeBatch = 16; /* splits whose partials a merging thread loads at once */
 
 struct attn_args {
     float *q;                   /* written only with prep (the roped q) */
@@ -96,6 +97,47 @@ __device__ __forceinline__ void prepare_head(const attn_args &a, const float *sr
         buf[second] = x0 * sines[i] + x1 * cosines[i];
     }
     __syncwarp();
+}
+
+/* The last block of a (token, kv head, head block): every output of its heads merged from the
+ * splits' partials. Each load is a round trip to L2 and this block's time is the step's, so a
+ * thread loads the max, sum and value of kMergeBatch splits before using any (one round trip
+ * per output up to 16 splits, not two per split) and keeps a running max across batches. */
+__device__ __forceinline__ void merge_splits(const attn_args &a, int token, int first_head,
+                                             int heads, int active) {
+    const int width = a.head_dim + 2;
+    for (int i = threadIdx.x; i < heads * a.head_dim; i += kThreads) {
+        const int g = i / a.head_dim, d = i % a.head_dim;
+        const float *p = a.partial + ((int64_t)token * a.heads + first_head + g) * a.splits * width;
+        float best = -INFINITY, total = 0.0f, value = 0.0f;
+        for (int s0 = 0; s0 < active; s0 += kMergeBatch) {
+            float m[kMergeBatch], l[kMergeBatch], v[kMergeBatch];
+#pragma unroll
+            for (int u = 0; u < kMergeBatch; u++) {
+                const bool split = s0 + u < active;
+                const float *q = p + (s0 + u) * width;
+                m[u] = split ? __ldcg(q) : -INFINITY;
+                l[u] = split ? __ldcg(q + 1) : 0.0f;
+                v[u] = split ? __ldcg(q + 2 + d) : 0.0f;
+            }
+            float next = best;
+#pragma unroll
+            for (int u = 0; u < kMergeBatch; u++) {
+                next = fmaxf(next, m[u]);
+            }
+            const float correction = __expf(best - next); /* 0 for the first batch */
+            total *= correction;
+            value *= correction;
+#pragma unroll
+            for (int u = 0; u < kMergeBatch; u++) {
+                const float f = __expf(m[u] - next); /* 0 past the active splits */
+                total += l[u] * f;
+                value += v[u] * f;
+            }
+            best = next;
+        }
+        a.out[token * a.out_stride + (int64_t)(first_head + g) * a.head_dim + d] = value / total;
+    }
 }
 
 template <int DT> __device__ __forceinline__ float load_element(const uint8_t *row, int i) {
@@ -402,21 +444,7 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
         return;
     }
     __threadfence();
-    for (int i = threadIdx.x; i < heads * a.head_dim; i += kThreads) {
-        const int g = i / a.head_dim, d = i % a.head_dim;
-        const float *p = a.partial + ((int64_t)token * a.heads + first_head + g) * a.splits * width;
-        float best = -INFINITY;
-        for (int s = 0; s < active; s++) {
-            best = fmaxf(best, __ldcg(p + s * width));
-        }
-        float sum = 0.0f, value = 0.0f;
-        for (int s = 0; s < active; s++) {
-            const float f = __expf(__ldcg(p + s * width) - best);
-            sum += __ldcg(p + s * width + 1) * f;
-            value += __ldcg(p + s * width + 2 + d) * f;
-        }
-        a.out[token * a.out_stride + (int64_t)(first_head + g) * a.head_dim + d] = value / sum;
-    }
+    merge_splits(a, token, first_head, heads, active);
     if (threadIdx.x == 0) {
         *counter = 0;
     }
