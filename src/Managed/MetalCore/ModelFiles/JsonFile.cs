@@ -100,7 +100,8 @@ internal static class JsonFile
     public static ModelFileException WrongType(string path, string key, JsonElement value, string expected) =>
         new ModelFileException(path, $"'{key}' is {Describe(value)}, expected {expected}");
 
-    private static string Describe(JsonElement value)
+    /// <summary>A value as an error message quotes it: its JSON text, cut to 60 characters.</summary>
+    public static string Describe(JsonElement value)
     {
         var text = value.GetRawText();
         return text.Length <= 60 ? text : text[..57] + "...";

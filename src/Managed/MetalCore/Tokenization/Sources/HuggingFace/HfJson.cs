@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Unicode;
 using MetalCore.ModelFiles;
 
 namespace MetalCore.Tokenization;
@@ -14,31 +13,7 @@ internal sealed class HfJson(string path)
     public string Path { get; } = path;
 
     /// <exception cref="ModelFileException">The file cannot be read or is not valid UTF-8 JSON.</exception>
-    public JsonDocument Load()
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(Path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelFileException(Path, $"cannot read the file: {e.Message}", e);
-        }
-        // JsonDocument checks the UTF-8 of a string only when it is read: check it all up front.
-        if (!Utf8.IsValid(bytes))
-        {
-            throw new ModelFileException(Path, "invalid JSON: the text is not valid UTF-8");
-        }
-        try
-        {
-            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFileException(Path, $"invalid JSON: {e.Message}", e);
-        }
-    }
+    public JsonDocument Load() => JsonFile.Load(Path);
 
     /// <summary>A property that may be absent; JSON null counts as absent.</summary>
     public static bool TryGet(JsonElement obj, string key, out JsonElement value)
@@ -85,13 +60,7 @@ internal sealed class HfJson(string path)
     public string TypeOf(JsonElement component, string where) => String(Require(Object(component, where), "type", where), $"{where}.type");
 
     public ModelFileException Wrong(string where, JsonElement value, string expected) =>
-        new(Path, $"{where} is {Describe(value)}, expected {expected}");
+        new(Path, $"{where} is {JsonFile.Describe(value)}, expected {expected}");
 
     public UnsupportedModelException Unsupported(string detail) => new(Path, detail);
-
-    private static string Describe(JsonElement value)
-    {
-        var text = value.GetRawText();
-        return text.Length <= 60 ? text : text[..57] + "...";
-    }
 }
