@@ -13,7 +13,8 @@
  * It defines tiled_matmul_quant and tiled_matmul_float for the kernel table, each specialised per
  * weight type so that the micro tiles inline with a constant type. */
 
-/* One band of R weight rows from row0 + r across all tokens: TILE_TOKENS at a time, then one. */
+/* One band of R weight rows from row0 + r across all tokens: TILE_TOKENS at a time, then one.
+ * Two calls rather than one with T = step, so that each inlined micro tile has a constant T. */
 #define COVER_BAND(micro, R)                                                                       \
     for (int t = 0; t < tokens;) {                                                                 \
         const int step = t + TILE_TOKENS <= tokens ? TILE_TOKENS : 1;                              \

@@ -349,13 +349,6 @@ static int32_t avx2_argmax(const float *x, int32_t n, float *max) {
             index[c] = _mm256_add_epi32(index[c], _mm256_set1_epi32(8 * CHAINS));
         }
     }
-    for (; i + 8 <= n; i += 8) { /* chain 0 (index[0] is at i) takes the whole chunks left */
-        __m256 v = _mm256_loadu_ps(x + i);
-        __m256 greater = _mm256_cmp_ps(v, best[0], _CMP_GT_OQ);
-        best[0] = _mm256_blendv_ps(best[0], v, greater);
-        best_index[0] = _mm256_blendv_epi8(best_index[0], index[0], _mm256_castps_si256(greater));
-        index[0] = _mm256_add_epi32(index[0], _mm256_set1_epi32(8));
-    }
     float values[8 * CHAINS];
     int32_t indices[8 * CHAINS];
     for (int c = 0; c < CHAINS; c++) {

@@ -390,13 +390,6 @@ static int32_t avx512_argmax(const float *x, int32_t n, float *max) {
             index[c] = _mm512_add_epi32(index[c], _mm512_set1_epi32(16 * CHAINS));
         }
     }
-    for (; i + 16 <= n; i += 16) { /* chain 0 (index[0] is at i) takes the whole chunks left */
-        __m512 v = _mm512_loadu_ps(x + i);
-        __mmask16 greater = _mm512_cmp_ps_mask(v, best[0], _CMP_GT_OQ);
-        best[0] = _mm512_mask_mov_ps(best[0], greater, v);
-        best_index[0] = _mm512_mask_mov_epi32(best_index[0], greater, index[0]);
-        index[0] = _mm512_add_epi32(index[0], _mm512_set1_epi32(16));
-    }
     float values[16 * CHAINS];
     int32_t indices[16 * CHAINS];
     for (int c = 0; c < CHAINS; c++) {

@@ -317,13 +317,6 @@ static int32_t neon_argmax(const float *x, int32_t n, float *max) {
             index[c] = vaddq_s32(index[c], vdupq_n_s32(4 * CHAINS));
         }
     }
-    for (; i + 4 <= n; i += 4) { /* chain 0 (index[0] is at i) takes the whole chunks left */
-        float32x4_t v = vld1q_f32(x + i);
-        uint32x4_t greater = vcgtq_f32(v, best[0]);
-        best[0] = vbslq_f32(greater, v, best[0]);
-        best_index[0] = vbslq_s32(greater, index[0], best_index[0]);
-        index[0] = vaddq_s32(index[0], vdupq_n_s32(4));
-    }
     float values[4 * CHAINS];
     int32_t indices[4 * CHAINS];
     for (int c = 0; c < CHAINS; c++) {
