@@ -28,6 +28,11 @@ constexpr int kMaxSplits = 64;
 constexpr int kMaxHeadDim = 256;
 constexpr int kMergeBatch = 16; /* splits whose partials a merging thread loads at once */
 
+/* Floats per (token, head, split) partial: its max, its sum, then head_dim weighted values. */
+__host__ __device__ constexpr int partial_width(int head_dim) {
+    return head_dim + 2;
+}
+
 struct attn_args {
     float *q;                   /* written only with prep (the roped q) */
     int64_t q_stride;           /* elements */
@@ -40,7 +45,7 @@ struct attn_args {
     int capacity, sequences, heads, kv_heads, head_dim, group, head_blocks;
     float scale;
     int splits, min_chunk;
-    float *partial;    /* [tokens][heads][splits][head_dim + 2] */
+    float *partial;    /* [tokens][heads][splits][partial_width(head_dim)] */
     int32_t *counters; /* [tokens][kv_heads][head_blocks], zero between launches */
     int32_t *flags;
     /* With prep (one head block per kv head): every block also normalizes and ropes its q heads
@@ -105,7 +110,7 @@ __device__ __forceinline__ void prepare_head(const attn_args &a, const float *sr
  * per output up to 16 splits, not two per split) and keeps a running max across batches. */
 __device__ __forceinline__ void merge_splits(const attn_args &a, int token, int first_head,
                                              int heads, int active) {
-    const int width = a.head_dim + 2;
+    const int width = partial_width(a.head_dim);
     for (int i = threadIdx.x; i < heads * a.head_dim; i += kThreads) {
         const int g = i / a.head_dim, d = i % a.head_dim;
         const float *p = a.partial + ((int64_t)token * a.heads + first_head + g) * a.splits * width;
@@ -403,7 +408,7 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
         }
     }
     __syncthreads();
-    const int width = a.head_dim + 2;
+    const int width = partial_width(a.head_dim);
     for (int i = threadIdx.x; i < heads * a.head_dim; i += kThreads) {
         const int g = i / a.head_dim, d = i % a.head_dim;
         float best = -INFINITY;
@@ -502,8 +507,8 @@ size_t mc_cuda_attention_scratch(const mc_cuda *self, const mc_op_desc *op) {
     if (splits == 1) {
         return 0;
     }
-    return (size_t)op->t[0].rows * (size_t)op->i[1] * (size_t)splits * (size_t)(op->i[3] + 2) *
-           sizeof(float);
+    return (size_t)op->t[0].rows * (size_t)op->i[1] * (size_t)splits *
+           (size_t)partial_width(op->i[3]) * sizeof(float);
 }
 
 namespace {
