@@ -76,24 +76,39 @@ __device__ __forceinline__ void write_back(const attn_args &a, int token, int kv
     }
 }
 
-/* One head in shared memory: RMS-normalized (weight != nullptr) and roped, by one warp. */
+/* One head in shared memory: RMS-normalized (weight != nullptr, in shared memory) and roped, by
+ * one warp. The lane's elements are loaded together into registers first: written straight to
+ * shared memory one by one, each load would wait for the store before it (the compiler cannot
+ * tell the two apart), a round trip to L2 per 32 elements on the step's critical path. */
 __device__ __forceinline__ void prepare_head(const attn_args &a, const float *src, float *buf,
                                              const float *weight, float eps, const float *sines,
                                              const float *cosines, int lane) {
+    constexpr int kPerLane = kMaxHeadDim / 32;
+    float x[kPerLane];
     float sum = 0.0f;
-    for (int d = lane; d < a.head_dim; d += 32) {
-        buf[d] = src[d];
-        sum += src[d] * src[d];
+#pragma unroll
+    for (int e = 0; e < kPerLane; e++) {
+        const int d = lane + 32 * e;
+        x[e] = d < a.head_dim ? src[d] : 0.0f;
+        sum += x[e] * x[e];
     }
-    __syncwarp();
     if (weight != nullptr) {
         sum = mc_warp_sum(sum);
         const float scale = 1.0f / sqrtf(sum / (float)a.head_dim + eps); /* the CPU's formula */
-        for (int d = lane; d < a.head_dim; d += 32) {
-            buf[d] = buf[d] * scale * weight[d];
+#pragma unroll
+        for (int e = 0; e < kPerLane; e++) {
+            const int d = lane + 32 * e;
+            x[e] = d < a.head_dim ? x[e] * scale * weight[d] : 0.0f;
         }
-        __syncwarp();
     }
+#pragma unroll
+    for (int e = 0; e < kPerLane; e++) {
+        const int d = lane + 32 * e;
+        if (d < a.head_dim) {
+            buf[d] = x[e];
+        }
+    }
+    __syncwarp();
     const int half = a.rope_dims / 2;
     for (int i = lane; i < half; i += 32) {
         const int first = a.neox ? i : 2 * i, second = a.neox ? i + half : 2 * i + 1;
@@ -143,6 +158,27 @@ __device__ __forceinline__ void merge_splits(const attn_args &a, int token, int 
         }
         a.out[token * a.out_stride + (int64_t)(first_head + g) * a.head_dim + d] = value / total;
     }
+}
+
+/* Adds 1 to a split counter and returns the count before, with acquire-release semantics at
+ * device scope: called by one thread after a barrier, it publishes the partials every thread of
+ * the block wrote before the barrier (release is cumulative), and the last block, after the next
+ * barrier, sees every other block's (acquire). One instruction instead of a fence by each thread
+ * before the atomic and after it. */
+__device__ __forceinline__ int count_arrival(int32_t *counter) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 700
+    int before;
+    asm volatile("atom.acq_rel.gpu.global.add.s32 %0, [%1], 1;"
+                 : "=r"(before)
+                 : "l"(counter)
+                 : "memory");
+    return before;
+#else
+    __threadfence();
+    const int before = atomicAdd(counter, 1);
+    __threadfence();
+    return before;
+#endif
 }
 
 template <int DT> __device__ __forceinline__ float load_element(const uint8_t *row, int i) {
@@ -228,6 +264,7 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
     __shared__ int s_last;
     __shared__ float s_q[kGroup][kMaxHeadDim], s_k[kMaxHeadDim], s_v[kMaxHeadDim];
     __shared__ float s_sin[kMaxHeadDim / 2], s_cos[kMaxHeadDim / 2];
+    __shared__ float s_norm[2][kMaxHeadDim]; /* with prep: the q and k norm weights */
     /* No mc_pdl_launch_dependents: the next kernel (the output projection) launches as these
      * blocks exit. Launched earlier, it fills its weight ring (the whole o matrix, a few MB)
      * while this kernel's chain of dependent round trips is in flight, and they queue behind
@@ -274,11 +311,29 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
     if (preloaded) {
         load_keys<DT, E, CONTIG>(a, first, end, base_row, head_offset, lane, kr, vr);
     }
-    mc_pdl_wait();
-
+    /* What prep needs besides the q/k/v kernel's output is ready too: the rope angles (from the
+     * position) and the norm weights (constants) go to shared memory before the wait. */
     if (a.prep) {
         for (int i = threadIdx.x; i < a.rope_dims / 2; i += kThreads) {
             mc_rope_sincos(a.frequencies, a.freq_factors, rope_position, i, &s_sin[i], &s_cos[i]);
+        }
+        for (int d = threadIdx.x; d < a.head_dim; d += kThreads) {
+            s_norm[0][d] = a.q_norm != nullptr ? a.q_norm[d] : 0.0f;
+            s_norm[1][d] = a.k_norm != nullptr ? a.k_norm[d] : 0.0f;
+        }
+    }
+    mc_pdl_wait();
+
+    if (a.prep) {
+        /* This thread's elements of the new v, loaded now so that they are in flight with the
+         * q and k rows below. */
+        constexpr int kPerThread = kMaxHeadDim / kThreads;
+        const float *v_src = a.v_row + (int64_t)kv * a.head_dim;
+        float v_mine[kPerThread];
+#pragma unroll
+        for (int r = 0; r < kPerThread; r++) {
+            const int d = threadIdx.x + r * kThreads;
+            v_mine[r] = d < a.head_dim ? v_src[d] : 0.0f;
         }
         __syncthreads();
         for (int item = warp; item <= heads; item += kWarps) {
@@ -287,8 +342,9 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
                              ? a.k_row + (int64_t)kv * a.head_dim
                              : a.q + token * a.q_stride + (int64_t)(first_head + item) * a.head_dim;
             float *buf = is_k ? s_k : s_q[item];
-            prepare_head(a, src, buf, is_k ? a.k_norm : a.q_norm, is_k ? a.k_eps : a.q_eps, s_sin,
-                         s_cos, lane);
+            const float *weight = is_k ? (a.k_norm != nullptr ? s_norm[1] : nullptr)
+                                       : (a.q_norm != nullptr ? s_norm[0] : nullptr);
+            prepare_head(a, src, buf, weight, is_k ? a.k_eps : a.q_eps, s_sin, s_cos, lane);
             if (is_k && split == active - 1 && cached) {
                 uint8_t *cache = a.k_cache + (base_row + position) * a.k_stride;
                 for (int d = lane; d < a.head_dim; d += 32) {
@@ -296,12 +352,15 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
                 }
             }
         }
-        const float *v_src = a.v_row + (int64_t)kv * a.head_dim;
-        for (int d = threadIdx.x; d < a.head_dim; d += kThreads) {
-            s_v[d] = v_src[d];
-            if (split == active - 1 && cached) {
-                mc_store_element(a.v_cache + (base_row + position) * a.v_stride, a.cache_dtype,
-                                 kv * a.head_dim + d, v_src[d]);
+#pragma unroll
+        for (int r = 0; r < kPerThread; r++) {
+            const int d = threadIdx.x + r * kThreads;
+            if (d < a.head_dim) {
+                s_v[d] = v_mine[r];
+                if (split == active - 1 && cached) {
+                    mc_store_element(a.v_cache + (base_row + position) * a.v_stride, a.cache_dtype,
+                                     kv * a.head_dim + d, v_mine[r]);
+                }
             }
         }
         if (split == active - 1 && !cached && threadIdx.x == 0) {
@@ -438,17 +497,15 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
     }
 
     /* The last block of this (token, kv head, head block) merges the splits. */
-    __threadfence();
     __syncthreads();
     int32_t *counter = a.counters + ((int64_t)token * a.kv_heads + kv) * a.head_blocks + head_block;
     if (threadIdx.x == 0) {
-        s_last = atomicAdd(counter, 1) == active - 1;
+        s_last = count_arrival(counter) == active - 1;
     }
     __syncthreads();
     if (!s_last) {
         return;
     }
-    __threadfence();
     merge_splits(a, token, first_head, heads, active);
     if (threadIdx.x == 0) {
         *counter = 0;
