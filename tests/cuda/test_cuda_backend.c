@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define U (1.0 / 16777216.0)
 #define GEMM_MIN_ROWS 9 /* the CUDA backend's default cuda.gemm_min_rows */
@@ -697,7 +698,22 @@ static void test_profile(void) {
     mc_context_destroy(ctx);
 }
 
+/* Warnings the library logged about cuBLASLt (ctest's cuda_backend_without_cublaslt points
+ * METALCORE_CUBLASLT at a missing file: the context must still be created, say why once per
+ * process, and compute the prompt-sized products on the matvec kernels, which the matmul cases
+ * then check). */
+static int cublaslt_warnings;
+
+static void count_cublaslt_warnings(mc_log_level level, const char *message, void *user_data) {
+    (void)user_data;
+    if (level == MC_LOG_WARNING && strstr(message, "cuBLASLt") != NULL) {
+        cublaslt_warnings++;
+        printf("logged: %s\n", message);
+    }
+}
+
 int main(void) {
+    mc_set_log_callback(count_cublaslt_warnings, NULL);
     int32_t available = 0;
     mc_backend_available(MC_BACKEND_CUDA, &available);
     if (!available) {
@@ -717,6 +733,11 @@ int main(void) {
     const char *name = NULL;
     mc_context_device_name(gpu, &name);
     printf("CUDA device: %s\n", name);
+    const char *library = getenv("METALCORE_CUBLASLT");
+    const int missing = library != NULL && library[0] != '\0' && access(library, F_OK) != 0;
+    test_check(cublaslt_warnings == missing,
+               "cuBLASLt warnings: %d, expected %d (METALCORE_CUBLASLT=%s)", cublaslt_warnings,
+               missing, library != NULL ? library : "(unset)");
     test_rng rng = {0x5eed1234u};
     test_embedding(&rng);
     test_rms_norm(&rng);

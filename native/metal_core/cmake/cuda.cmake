@@ -72,14 +72,23 @@ if(MC_SANITIZE)
   target_compile_options(metal_core_cuda PRIVATE
     $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-fsanitize=${MC_SANITIZE},-fno-omit-frame-pointer>)
 endif()
-target_link_libraries(metal_core_cuda PRIVATE CUDA::cudart CUDA::cublasLt)
+# No CUDA library is linked dynamically, so a library built with this backend still loads (and
+# runs the CPU backend) where CUDA is missing: the runtime is linked statically (it opens the
+# driver itself), and cuBLASLt is opened at run time (src/cuda/cublaslt_library.cu; only its
+# headers are used here, and the toolkit's library folder is where it is looked for last).
+target_include_directories(metal_core_cuda PRIVATE
+  $<TARGET_PROPERTY:CUDA::cublasLt,INTERFACE_INCLUDE_DIRECTORIES>)
+target_compile_definitions(metal_core_cuda PRIVATE
+  MC_CUDA_TOOLKIT_LIBRARY_DIR="${CUDAToolkit_LIBRARY_DIR}")
+target_link_libraries(metal_core_cuda PRIVATE CUDA::cudart_static)
 
 target_sources(metal_core PRIVATE $<TARGET_OBJECTS:metal_core_cuda>)
 # metal_core was created before CUDA was enabled: it now links CUDA objects, so it needs the
 # property too (policy CMP0104).
 set_target_properties(metal_core PROPERTIES CUDA_ARCHITECTURES "${CMAKE_CUDA_ARCHITECTURES}")
 target_compile_definitions(metal_core PRIVATE MC_HAVE_CUDA=1)
-target_link_libraries(metal_core PRIVATE CUDA::cudart CUDA::cublasLt)
+set_target_properties(metal_core PROPERTIES CUDA_RUNTIME_LIBRARY Static)
+target_link_libraries(metal_core PRIVATE CUDA::cudart_static ${CMAKE_DL_LIBS})
 
 # --- Native test and device tools (tests/cuda) -----------------------------------------------
 # The test compares every op with the CPU backend through the public ABI; on a machine with no
@@ -90,6 +99,14 @@ if(MC_BUILD_TESTS)
   target_link_libraries(mc_cuda_tests PRIVATE mc_test_support m)
   add_test(NAME cuda_backend COMMAND mc_cuda_tests)
   set_tests_properties(cuda_backend PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+  # The library must not need a CUDA library to load (see the link comment above).
+  add_test(NAME cuda_library_links_no_cuda_library
+    COMMAND sh -c "readelf -d \"$1\" | grep NEEDED; ! readelf -d \"$1\" | grep -E 'NEEDED.*(cuda|cublas|nvrtc)'"
+            sh $<TARGET_FILE:metal_core>)
+  # The same with cuBLASLt missing: a warning, and the prompt-sized products on the matvec kernels.
+  add_test(NAME cuda_backend_without_cublaslt COMMAND mc_cuda_tests)
+  set_tests_properties(cuda_backend_without_cublaslt PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600
+    ENVIRONMENT "METALCORE_CUBLASLT=${CMAKE_CURRENT_BINARY_DIR}/missing/libcublasLt.so")
 
   # Benchmark helpers (programs, not tests; docs/BENCHMARKS.md says how they are used): the
   # decode matmuls timed inside graphs, the device's copy bandwidth, and a process that keeps the

@@ -2,6 +2,7 @@
  * error flags, staging), destruction, run and synchronize. */
 #include "cuda_internal.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +14,36 @@ constexpr size_t kStagingBytes = 1 << 20;       /* small reads and the write rin
 constexpr size_t kLtWorkspaceBytes = 32u << 20; /* cuBLASLt workspace: no allocation in capture */
 
 void destroy(void *opaque);
+
+/* The cuBLASLt handle and workspace for prompt processing; without the library, none (matmul.cu
+ * then runs every product on the matvec kernels) and a warning, once per process: the reason
+ * does not change, and mc_backend_available creates a context too. */
+mc_status create_lt(mc_cuda *self) {
+    static std::atomic<bool> warned{false};
+    const char *why = nullptr;
+    self->lt_api = mc_cublaslt(&why);
+    if (self->lt_api == nullptr) {
+        if (warned.exchange(true)) {
+            return MC_OK;
+        }
+        mc_log(MC_LOG_WARNING,
+               "CUDA backend: %s; prompts run on the matvec kernels, several times slower than "
+               "with cuBLASLt (install cuBLAS %d, or name its libcublasLt in METALCORE_CUBLASLT)",
+               why, CUBLAS_VER_MAJOR);
+        return MC_OK;
+    }
+    cublasStatus_t lt = self->lt_api->create(&self->lt);
+    if (lt != CUBLAS_STATUS_SUCCESS) {
+        self->lt = nullptr;
+        return mc_cuda_fail_lt("cublasLtCreate", lt);
+    }
+    cudaError_t error = cudaMalloc(&self->lt_workspace, kLtWorkspaceBytes);
+    if (error != cudaSuccess) {
+        return mc_cuda_fail("cudaMalloc(cuBLASLt workspace)", error);
+    }
+    self->lt_workspace_size = kLtWorkspaceBytes;
+    return MC_OK;
+}
 
 /* Never launched: asking for its attributes tells whether the library has code for the GPU. */
 __global__ void probe_kernel() {}
@@ -107,17 +138,8 @@ mc_status create(const mc_context_options *options, void **out) {
             break;
         }
         self->staging_size = kStagingBytes;
-        cublasStatus_t lt = cublasLtCreate(&self->lt);
-        if (lt != CUBLAS_STATUS_SUCCESS) {
-            status = mc_cuda_fail_lt("cublasLtCreate", lt);
+        if ((status = create_lt(self)) != MC_OK)
             break;
-        }
-        error = cudaMalloc(&self->lt_workspace, kLtWorkspaceBytes);
-        if (error != cudaSuccess) {
-            status = mc_cuda_fail("cudaMalloc(cuBLASLt workspace)", error);
-            break;
-        }
-        self->lt_workspace_size = kLtWorkspaceBytes;
         error = cudaEventCreate(&self->batch_start);
         if (error == cudaSuccess)
             error = cudaEventCreate(&self->batch_end);
@@ -156,7 +178,7 @@ void destroy(void *opaque) {
     cudaFree(self->counters);
     cudaFree(self->lt_workspace);
     if (self->lt != nullptr)
-        cublasLtDestroy(self->lt);
+        self->lt_api->destroy(self->lt);
     if (self->staging != nullptr)
         cudaFreeHost(self->staging);
     if (self->error_flags != nullptr)

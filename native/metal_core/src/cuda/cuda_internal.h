@@ -83,7 +83,8 @@ struct mc_cuda {
 
     int32_t *counters; /* 2 * MC_CUDA_COUNTERS, zero-initialized */
 
-    cublasLtHandle_t lt;
+    const struct mc_cublaslt_api *lt_api; /* nullptr where cuBLASLt could not be loaded */
+    cublasLtHandle_t lt;                  /* nullptr without lt_api */
     void *lt_workspace;
     size_t lt_workspace_size;
 
@@ -134,6 +135,26 @@ static inline uint8_t *mc_cuda_ptr(const mc_tensor *t) {
 /* Turns a CUDA error into MC_ERROR_DEVICE naming the call (or MC_ERROR_OUT_OF_MEMORY). */
 mc_status mc_cuda_fail(const char *call, cudaError_t error);
 mc_status mc_cuda_fail_lt(const char *call, cublasStatus_t status);
+
+/* The cuBLASLt entry points the backend calls, from the library cublaslt_library.cu opens. */
+struct mc_cublaslt_api {
+    decltype(&cublasLtCreate) create;
+    decltype(&cublasLtDestroy) destroy;
+    decltype(&cublasLtMatmulDescCreate) desc_create;
+    decltype(&cublasLtMatmulDescSetAttribute) desc_set_attribute;
+    decltype(&cublasLtMatmulDescDestroy) desc_destroy;
+    decltype(&cublasLtMatrixLayoutCreate) layout_create;
+    decltype(&cublasLtMatrixLayoutDestroy) layout_destroy;
+    decltype(&cublasLtMatmulPreferenceCreate) preference_create;
+    decltype(&cublasLtMatmulPreferenceSetAttribute) preference_set_attribute;
+    decltype(&cublasLtMatmulPreferenceDestroy) preference_destroy;
+    decltype(&cublasLtMatmulAlgoGetHeuristic) algo_get_heuristic;
+    decltype(&cublasLtMatmul) matmul;
+};
+
+/* cuBLASLt's entry points, loaded on the first call; nullptr, with the reason in *why, where the
+ * library or one of its functions is missing. */
+const mc_cublaslt_api *mc_cublaslt(const char **why);
 
 #define MC_CUDA_TRY(call)                                                                          \
     do {                                                                                           \

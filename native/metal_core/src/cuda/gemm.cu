@@ -173,22 +173,24 @@ uint32_t alignment_of(const void *p) {
 }
 
 struct lt_objects {
+    const mc_cublaslt_api *lt;
+    explicit lt_objects(const mc_cublaslt_api *api) : lt(api) {}
     cublasLtMatmulDesc_t desc = nullptr;
     cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr, d = nullptr;
     cublasLtMatmulPreference_t preference = nullptr;
     ~lt_objects() {
         if (preference)
-            cublasLtMatmulPreferenceDestroy(preference);
+            lt->preference_destroy(preference);
         if (a)
-            cublasLtMatrixLayoutDestroy(a);
+            lt->layout_destroy(a);
         if (b)
-            cublasLtMatrixLayoutDestroy(b);
+            lt->layout_destroy(b);
         if (c)
-            cublasLtMatrixLayoutDestroy(c);
+            lt->layout_destroy(c);
         if (d)
-            cublasLtMatrixLayoutDestroy(d);
+            lt->layout_destroy(d);
         if (desc)
-            cublasLtMatmulDescDestroy(desc);
+            lt->desc_destroy(desc);
     }
 };
 
@@ -203,38 +205,38 @@ struct lt_objects {
 /* Describes a product to cuBLASLt; with `choose`, also picks its algorithm. */
 mc_status describe(mc_cuda *self, const layout &l, const void *b, int64_t ldb, int m_act, int k,
                    product &p, lt_objects &o, bool choose) {
-    MC_LT_TRY(cublasLtMatmulDescCreate(&o.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+    const mc_cublaslt_api *lt = self->lt_api;
+    MC_LT_TRY(lt->desc_create(&o.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
     const cublasOperation_t transpose = CUBLAS_OP_T;
-    MC_LT_TRY(cublasLtMatmulDescSetAttribute(o.desc, CUBLASLT_MATMUL_DESC_TRANSA, &transpose,
-                                             sizeof transpose));
-    MC_LT_TRY(cublasLtMatrixLayoutCreate(&o.a, l.type, (uint64_t)k, (uint64_t)p.rows, p.lda));
-    MC_LT_TRY(cublasLtMatrixLayoutCreate(&o.b, l.type, (uint64_t)k, (uint64_t)m_act, ldb));
-    MC_LT_TRY(cublasLtMatrixLayoutCreate(&o.c, CUDA_R_32F, (uint64_t)p.rows, (uint64_t)m_act,
-                                         p.c != nullptr ? p.ldc : p.ldd));
     MC_LT_TRY(
-        cublasLtMatrixLayoutCreate(&o.d, CUDA_R_32F, (uint64_t)p.rows, (uint64_t)m_act, p.ldd));
+        lt->desc_set_attribute(o.desc, CUBLASLT_MATMUL_DESC_TRANSA, &transpose, sizeof transpose));
+    MC_LT_TRY(lt->layout_create(&o.a, l.type, (uint64_t)k, (uint64_t)p.rows, p.lda));
+    MC_LT_TRY(lt->layout_create(&o.b, l.type, (uint64_t)k, (uint64_t)m_act, ldb));
+    MC_LT_TRY(lt->layout_create(&o.c, CUDA_R_32F, (uint64_t)p.rows, (uint64_t)m_act,
+                                p.c != nullptr ? p.ldc : p.ldd));
+    MC_LT_TRY(lt->layout_create(&o.d, CUDA_R_32F, (uint64_t)p.rows, (uint64_t)m_act, p.ldd));
     if (!choose) {
         return MC_OK;
     }
-    MC_LT_TRY(cublasLtMatmulPreferenceCreate(&o.preference));
+    MC_LT_TRY(lt->preference_create(&o.preference));
     const uint64_t workspace = self->lt_workspace_size;
-    MC_LT_TRY(cublasLtMatmulPreferenceSetAttribute(
-        o.preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace, sizeof workspace));
+    MC_LT_TRY(lt->preference_set_attribute(o.preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                                           &workspace, sizeof workspace));
     const uint32_t align_a = alignment_of(p.a), align_b = alignment_of(b);
     const uint32_t align_c = alignment_of(p.c != nullptr ? (const void *)p.c : (const void *)p.d);
     const uint32_t align_d = alignment_of(p.d);
-    MC_LT_TRY(cublasLtMatmulPreferenceSetAttribute(
-        o.preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &align_a, sizeof align_a));
-    MC_LT_TRY(cublasLtMatmulPreferenceSetAttribute(
-        o.preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &align_b, sizeof align_b));
-    MC_LT_TRY(cublasLtMatmulPreferenceSetAttribute(
-        o.preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &align_c, sizeof align_c));
-    MC_LT_TRY(cublasLtMatmulPreferenceSetAttribute(
-        o.preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &align_d, sizeof align_d));
+    MC_LT_TRY(lt->preference_set_attribute(o.preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES,
+                                           &align_a, sizeof align_a));
+    MC_LT_TRY(lt->preference_set_attribute(o.preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+                                           &align_b, sizeof align_b));
+    MC_LT_TRY(lt->preference_set_attribute(o.preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES,
+                                           &align_c, sizeof align_c));
+    MC_LT_TRY(lt->preference_set_attribute(o.preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES,
+                                           &align_d, sizeof align_d));
     cublasLtMatmulHeuristicResult_t result = {};
     int found = 0;
-    cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(self->lt, o.desc, o.a, o.b, o.c, o.d,
-                                                           o.preference, 1, &result, &found);
+    cublasStatus_t status = lt->algo_get_heuristic(self->lt, o.desc, o.a, o.b, o.c, o.d,
+                                                   o.preference, 1, &result, &found);
     if (status != CUBLAS_STATUS_SUCCESS || found == 0) {
         return mc_set_error(MC_ERROR_UNSUPPORTED,
                             "cuBLASLt has no algorithm for a %d x %d x %d product", p.rows, m_act,
@@ -302,7 +304,7 @@ mc_status mc_cuda_gemm_op(mc_cuda *self, const mc_op_desc *op) {
         l.convert_x ? (const void *)(scratch + l.x_offset) : (const void *)mc_cuda_ptr(x);
     const int64_t ldb = l.convert_x ? k : (int64_t)(x->row_stride / 4);
     for (product &p : products) {
-        lt_objects o;
+        lt_objects o(self->lt_api);
         MC_TRY(describe(self, l, b, ldb, m_act, k, p, o, true));
     }
 
@@ -329,12 +331,12 @@ mc_status mc_cuda_gemm_op(mc_cuda *self, const mc_op_desc *op) {
                               (int64_t)w->row_stride, p.rows, k,
                               reinterpret_cast<uint16_t *>(scratch + l.w_offset)));
         }
-        lt_objects o;
+        lt_objects o(self->lt_api);
         MC_TRY(describe(self, l, b, ldb, m_act, k, p, o, false));
         const float *c = p.c != nullptr ? p.c : p.d;
-        MC_LT_TRY(cublasLtMatmul(self->lt, o.desc, &one, p.a, o.a, b, o.b,
-                                 p.c != nullptr ? &one : &zero, c, o.c, p.d, o.d, &p.algo,
-                                 self->lt_workspace, self->lt_workspace_size, self->stream));
+        MC_LT_TRY(self->lt_api->matmul(self->lt, o.desc, &one, p.a, o.a, b, o.b,
+                                       p.c != nullptr ? &one : &zero, c, o.c, p.d, o.d, &p.algo,
+                                       self->lt_workspace, self->lt_workspace_size, self->stream));
         self->dispatches++;
     }
     if (gate_up) {

@@ -1,7 +1,8 @@
 /* matmul.cu — the three matmul kinds (plain with optional residual, fused Q/K/V, fused gate/up +
  * SiLU). Few activation rows (decode) run the matvec kernels; from cuda.gemm_min_rows rows on
  * (prompt processing) the products run on the tensor cores through cuBLASLt (gemm.cu). Where
- * cuBLASLt offers no algorithm, the matvec kernels take the rows 8 at a time. */
+ * cuBLASLt is not installed or offers no algorithm, the matvec kernels take the rows 8 at a
+ * time. */
 #include "gemm.cuh"
 #include "matvec.cuh"
 
@@ -111,6 +112,11 @@ mc_status run_matvec(mc_cuda *self, int32_t dtype, mc_mv_args a) {
     return MC_OK;
 }
 
+/* Whether an op runs as cuBLASLt products: enough activation rows, and the library loaded. */
+bool uses_gemm(const mc_cuda *self, const mc_op_desc *op) {
+    return op->t[0].rows >= self->tunables.gemm_min_rows && self->lt != nullptr;
+}
+
 } // namespace
 
 int mc_cuda_matvec_resident_blocks(mc_cuda *self, const void *kernel, size_t smem) {
@@ -140,7 +146,7 @@ mc_status mc_cuda_op_matmul_fused_norm(mc_cuda *self, const mc_op_desc *norm,
 
 mc_status mc_cuda_op_matmul(mc_cuda *self, const mc_op_desc *op) {
     const int32_t dtype = op->t[1].dtype;
-    if (op->t[0].rows >= self->tunables.gemm_min_rows) {
+    if (uses_gemm(self, op)) {
         mc_status status = mc_cuda_gemm_op(self, op);
         if (status != MC_ERROR_UNSUPPORTED) {
             return status;
@@ -151,5 +157,5 @@ mc_status mc_cuda_op_matmul(mc_cuda *self, const mc_op_desc *op) {
 }
 
 size_t mc_cuda_matmul_scratch(const mc_cuda *self, const mc_op_desc *op) {
-    return op->t[0].rows >= self->tunables.gemm_min_rows ? mc_cuda_gemm_scratch(op) : 0;
+    return uses_gemm(self, op) ? mc_cuda_gemm_scratch(op) : 0;
 }
