@@ -48,6 +48,21 @@ public class NativeLibraryLoaderTests
     }
 
     [Test]
+    public void AnOverrideThatDoesNotLoadIsAnErrorNotAFallback()
+    {
+        var missing = Path.Combine(_directory, "missing", NativeLibraryLoader.PlatformFileName);
+        var broken = Path.Combine(_directory, NativeLibraryLoader.PlatformFileName);
+        File.WriteAllText(broken, "this is not a shared library");
+
+        var notFound = Assert.Throws<DllNotFoundException>(() => NativeLibraryLoader.LoadOverride(missing));
+        var notLoadable = Assert.Throws<DllNotFoundException>(() => NativeLibraryLoader.LoadOverride(broken));
+
+        Assert.That(notFound!.Message, Does.Contain($"{NativeLibraryLoader.OverrideVariable} names: {missing}: not found")
+            .And.Contain($"MetalCore.Runtime.{NativeLibraryLoader.RuntimeIdentifier}"));
+        Assert.That(notLoadable!.Message, Does.Contain($"{broken}: exists but failed to load: "));
+    }
+
+    [Test]
     public void CandidatesFollowTheNuGetRuntimesLayoutThenTheApplicationFolder()
     {
         var candidates = NativeLibraryLoader.CandidatePaths([_directory, null, _directory]);

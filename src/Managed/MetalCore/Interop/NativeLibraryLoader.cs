@@ -55,9 +55,13 @@ internal static class NativeLibraryLoader
     private static IntPtr LoadForThisProcess()
     {
         var explicitPath = Environment.GetEnvironmentVariable(OverrideVariable);
-        var candidates = string.IsNullOrEmpty(explicitPath)
-            ? CandidatePaths([AppContext.BaseDirectory, AssemblyDirectory()])
-            : [explicitPath];
+        if (!string.IsNullOrEmpty(explicitPath))
+        {
+            var loaded = LoadOverride(explicitPath);
+            LoadedPath = explicitPath;
+            return loaded;
+        }
+        var candidates = CandidatePaths([AppContext.BaseDirectory, AssemblyDirectory()]);
         var handle = Load(candidates, out var failures);
         if (handle != IntPtr.Zero)
         {
@@ -115,6 +119,25 @@ internal static class NativeLibraryLoader
             }
         }
         return IntPtr.Zero;
+    }
+
+    /// <summary>
+    /// Loads the file <see cref="OverrideVariable"/> names. Its failure is the answer: loading the
+    /// package's copy instead would run a library the user did not ask for (another build,
+    /// another set of backends) while they believe theirs is in use.
+    /// </summary>
+    internal static IntPtr LoadOverride(string path)
+    {
+        var handle = Load([path], out var failures);
+        if (handle != IntPtr.Zero)
+        {
+            return handle;
+        }
+        throw new DllNotFoundException(
+            $"MetalCore could not load the native library {OverrideVariable} names: {failures[0]}"
+            + $"{Environment.NewLine}To fix: point {OverrideVariable} at a {PlatformFileName} built for this machine "
+            + "(the loader's reason above says what is missing), or unset it to use the library of the "
+            + $"MetalCore.Runtime.{RuntimeIdentifier} package.");
     }
 
     /// <summary>The message of the exception thrown when no candidate loaded.</summary>
