@@ -10,7 +10,8 @@
  * Where it is looked for: METALCORE_CUBLASLT (a path, e.g. a pip wheel's copy) if set, else the
  * soname of the major version the backend was compiled against (cuBLAS keeps its ABI within a
  * major version) on the loader's search path, else the same name in the toolkit's library folder
- * of the build (a machine that built the library from source, like linking would have found). */
+ * of the build (a machine that built the library from source, like linking would have found).
+ * A library of another major version is refused. */
 #include "cuda_internal.h"
 
 #include <dlfcn.h>
@@ -69,6 +70,20 @@ loaded_library load() {
         const char *error = dlerror();
         snprintf(out.why, sizeof out.why, "%s could not be loaded: %s", tried,
                  error != nullptr ? error : "unknown error");
+        return out;
+    }
+    /* A library of another major version (METALCORE_CUBLASLT can name any file) would take the
+     * same calls with other struct layouts and enum values: refused, never called. */
+    decltype(&cublasLtGetVersion) get_version = nullptr;
+    if (!resolve(library, tried, "cublasLtGetVersion", get_version, out)) {
+        return out;
+    }
+    const size_t version = get_version(); /* major * 10000 + minor * 100 + patch */
+    if (version / 10000 != (size_t)CUBLAS_VER_MAJOR) {
+        snprintf(out.why, sizeof out.why,
+                 "%s is cuBLASLt %zu.%zu.%zu, but this library was built against cuBLAS %d (the "
+                 "interface changes between major versions)",
+                 tried, version / 10000, version / 100 % 100, version % 100, CUBLAS_VER_MAJOR);
         return out;
     }
     mc_cublaslt_api &a = out.api;
