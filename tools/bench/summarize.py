@@ -4,7 +4,8 @@ Reads OUT/bandwidth.txt, OUT/ours_*.json (metalcore bench --json reports; for ru
 with the earlier CLI, its text output OUT/ours_*.txt), OUT/torch.json and OUT/contention_*.
 Bandwidth fraction = bytes a decode step must read x decode tok/s (trimmed mean) / the device
 copy bandwidth that mc_cuda_bandwidth measured.
-Usage: summarize.py OUT | summarize.py --one REPORT.json (one line for a progress log)"""
+Usage: summarize.py OUT | summarize.py --one REPORT.json (one line for a progress log)
+     | summarize.py --ab OUT (the reports of ab_decode.sh: per config, both sides and B/A)"""
 import glob
 import json
 import os
@@ -38,6 +39,18 @@ if sys.argv[1] == "--one":
     r = parse_report(sys.argv[2])
     print(f"decode {r['mean']:.2f} ± {r['ci']:.2f} (median {r['median']:.2f}, spread {r['spread']:.1f}%, "
           f"n={r['n']}), {r['mb']:.0f} MB read per token")
+    sys.exit(0)
+if sys.argv[1] == "--ab":
+    sides = {}
+    for path in sorted(glob.glob(f"{sys.argv[2]}/[ab]_*_r*.json")):
+        m = re.match(r"([ab])_(.+)_r(\d+)\.json", os.path.basename(path))
+        sides.setdefault(m[2], {"a": [], "b": []})[m[1]].append(parse_report(path)["mean"])
+    print("| config | A decode tok/s (each round) | B decode tok/s (each round) | B / A (means) |")
+    print("| --- | --- | --- | --- |")
+    for config, runs in sides.items():
+        a, b = runs["a"], runs["b"]
+        ratio = f"{(sum(b) / len(b)) / (sum(a) / len(a)):.3f}" if a and b else "—"
+        print(f"| {config} | {', '.join(f'{v:.1f}' for v in a)} | {', '.join(f'{v:.1f}' for v in b)} | {ratio} |")
     sys.exit(0)
 out = sys.argv[1]
 bandwidth = None
