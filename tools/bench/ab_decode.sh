@@ -13,10 +13,11 @@
 # Environment: ROUNDS (2: A/B pairs per config), RUNS (5), WARMUP (1), PROMPT (128), GEN (128),
 # BACKEND (cuda), BENCH_TIMEOUT (60 s per run), A_ENV / B_ENV (assignments for one side only,
 # e.g. B_ENV="MC_EXP_SWITCH=1").
-# Prints each run as it ends, then per config both sides' trimmed means and B/A (summarize.py --ab).
+# Prints each run as it ends, then per config both sides' decode speeds and B/A for decode and
+# prompt (summarize.py --ab).
 set -uo pipefail
 if [ $# -lt 5 ]; then
-  sed -n '2,17p' "$0"
+  sed -n '2,18p' "$0"
   exit 2
 fi
 cli=$1 lib_a=$2 lib_b=$3 out=$4

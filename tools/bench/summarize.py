@@ -44,13 +44,23 @@ if sys.argv[1] == "--ab":
     sides = {}
     for path in sorted(glob.glob(f"{sys.argv[2]}/[ab]_*_r*.json")):
         m = re.match(r"([ab])_(.+)_r(\d+)\.json", os.path.basename(path))
-        sides.setdefault(m[2], {"a": [], "b": []})[m[1]].append(parse_report(path)["mean"])
-    print("| config | A decode tok/s (each round) | B decode tok/s (each round) | B / A (means) |")
-    print("| --- | --- | --- | --- |")
+        sides.setdefault(m[2], {"a": [], "b": []})[m[1]].append(parse_report(path))
+
+    def each(runs, key):
+        return ", ".join(f"{r[key]:.1f}" for r in runs)
+
+    def ratio(a, b, key):
+        if not a or not b or any(r[key] is None for r in a + b):
+            return "—"
+        return f"{(sum(r[key] for r in b) / len(b)) / (sum(r[key] for r in a) / len(a)):.3f}"
+
+    print("| config | A decode tok/s (each round) | B decode tok/s (each round) | B / A decode | "
+          "B / A prompt |")
+    print("| --- | --- | --- | --- | --- |")
     for config, runs in sides.items():
         a, b = runs["a"], runs["b"]
-        ratio = f"{(sum(b) / len(b)) / (sum(a) / len(a)):.3f}" if a and b else "—"
-        print(f"| {config} | {', '.join(f'{v:.1f}' for v in a)} | {', '.join(f'{v:.1f}' for v in b)} | {ratio} |")
+        print(f"| {config} | {each(a, 'mean')} | {each(b, 'mean')} | {ratio(a, b, 'mean')} | "
+              f"{ratio(a, b, 'prompt')} |")
     sys.exit(0)
 out = sys.argv[1]
 bandwidth = None
