@@ -17,7 +17,7 @@
 # prompt (summarize.py --ab).
 set -uo pipefail
 if [ $# -lt 5 ]; then
-  sed -n '2,18p' "$0"
+  sed -n '2,17p' "$0"
   exit 2
 fi
 cli=$1 lib_a=$2 lib_b=$3 out=$4
