@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MetalCore.Runtime;
 
 namespace MetalCore.Cli;
 
@@ -11,6 +12,16 @@ internal static class CommandRunner
     public static int Invoke(RootCommand root, string[] args)
     {
         var parsed = root.Parse(args);
+        var verbose = parsed.GetValue(CommonOptions.Verbose);
+        // The native library's warnings (e.g. a CUDA backend without cuBLASLt) in the same form as
+        // errors; its notes only with --verbose.
+        NativeLog.MessageLogged += (_, message) =>
+        {
+            if (message.Level >= NativeLogLevel.Warning || verbose)
+            {
+                Console.Error.WriteLine($"{message.Level.ToString().ToLowerInvariant()}: {message.Text}");
+            }
+        };
         try
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -18,7 +29,7 @@ internal static class CommandRunner
         catch (Exception e)
         {
             var error = e is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : e;
-            Console.Error.WriteLine(parsed.GetValue(CommonOptions.Verbose) ? error.ToString() : $"error: {error.Message}");
+            Console.Error.WriteLine(verbose ? error.ToString() : $"error: {error.Message}");
             return error is OperationCanceledException ? 130 : 1;
         }
     }

@@ -12,13 +12,15 @@ internal static class NativeLibraryVersion
 {
     private static readonly Lazy<Exception?> s_mismatch = new(FindMismatch);
 
-    /// <summary>Throws when the native library is missing or of another ABI version.</summary>
+    /// <summary>Throws when the native library is missing or of another ABI version; otherwise
+    /// makes sure its log messages reach <see cref="NativeLog"/>.</summary>
     public static void EnsureCompatible()
     {
         if (s_mismatch.Value is { } error)
         {
             throw error;
         }
+        NativeLog.EnsureForwarding();
     }
 
     /// <summary>The native library's version string.</summary>
