@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # build_and_check.sh — on a Linux machine with an NVIDIA GPU and CUDA >= 12 (no .NET needed):
-# builds libmetal_core with the CUDA backend, runs its native test (every op against the CPU
-# backend, a decode step as a CUDA graph), and checks the stories260K golden tokens and the
-# Hugging Face reference fixtures through a published `metalcore` CLI on the CUDA backend.
+# builds libmetal_core with the CUDA backend, runs its native tests (every op against the CPU
+# backend, a decode step as a CUDA graph, with and without cuBLASLt), and checks the stories260K
+# golden tokens and the Hugging Face reference fixtures through a published `metalcore` CLI on
+# the CUDA backend.
 # docs/CUDA.md has the whole recipe.
 #
 # Usage: tools/cuda/build_and_check.sh CLI FIXTURES OUT
@@ -34,10 +35,10 @@ if [ ! -f "$build/libmetal_core.so" ]; then
 fi
 export METALCORE_NATIVE_LIBRARY=$build/libmetal_core.so
 
-step "native test: every op against the CPU backend, decode step as a CUDA graph"
-timeout 300 "$build/mc_cuda_tests" > "$out/cuda_tests.log" 2>&1
+step "native tests (ctest -R cuda): every op against the CPU backend and a decode step as a CUDA graph, with and without cuBLASLt; no CUDA library among the library's dependencies"
+(cd "$build" && timeout 600 ctest -R cuda --output-on-failure) > "$out/cuda_tests.log" 2>&1
 status=$?
-tail -15 "$out/cuda_tests.log"
+grep -E "checks|logged|FAIL|Test +#|tests passed" "$out/cuda_tests.log" | tail -15
 [ $status -eq 0 ] || failures=$((failures + 1))
 
 step "device copy bandwidth"
