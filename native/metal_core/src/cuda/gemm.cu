@@ -74,49 +74,48 @@ layout layout_of(const mc_op_desc *op) {
 
 /* ---- kernels around the products ------------------------------------------------------- */
 
+/* The element-wise kernels' shape: the next kernel may launch at once (these are short), the
+ * inputs are waited for, then each thread takes items i, i + all threads, ... below `total`. */
+template <typename Body> __device__ __forceinline__ void for_each_item(int64_t total, Body body) {
+    mc_pdl_launch_dependents();
+    mc_pdl_wait();
+    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
+         i += (int64_t)gridDim.x * blockDim.x) {
+        body(i);
+    }
+}
+
 /* x (f32, strided) -> packed f16 or bf16 rows. */
 template <bool BF16>
 __global__ __launch_bounds__(256) void convert_rows_kernel(const float *x, int64_t stride, int rows,
                                                            int cols, uint16_t *out) {
-    mc_pdl_launch_dependents();
-    mc_pdl_wait();
-    const int64_t total = (int64_t)rows * cols;
-    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
-         i += (int64_t)gridDim.x * blockDim.x) {
+    for_each_item((int64_t)rows * cols, [&](int64_t i) {
         const int64_t r = i / cols, c = i % cols;
         const float v = x[r * stride + c];
         out[i] = BF16 ? mc_f32_to_bf16(v) : mc_f32_to_f16(v);
-    }
+    });
 }
 
 /* Weight rows [0, rows) of a quantized matrix -> packed bf16 rows; a thread per block of 32. */
 template <int DTYPE>
 __global__ __launch_bounds__(256) void dequantize_kernel(const uint8_t *w, int64_t stride, int rows,
                                                          int cols, uint16_t *out) {
-    mc_pdl_launch_dependents();
-    mc_pdl_wait();
     const int per_row = cols / 32;
-    const int64_t total = (int64_t)rows * per_row;
-    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
-         i += (int64_t)gridDim.x * blockDim.x) {
+    for_each_item((int64_t)rows * per_row, [&](int64_t i) {
         const int64_t r = i / per_row;
         const int b = (int)(i % per_row);
         uint16_t *o = out + r * cols + b * 32;
         mc_for_block<DTYPE>(w + r * stride, b, [&](int e, float v) { o[e] = mc_f32_to_bf16(v); });
-    }
+    });
 }
 
 __global__ __launch_bounds__(256) void silu_mul_kernel(const float *gate, const float *up, int rows,
                                                        int cols, float *out, int64_t out_stride) {
-    mc_pdl_launch_dependents();
-    mc_pdl_wait();
-    const int64_t total = (int64_t)rows * cols;
-    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
-         i += (int64_t)gridDim.x * blockDim.x) {
+    for_each_item((int64_t)rows * cols, [&](int64_t i) {
         const int64_t r = i / cols, c = i % cols;
         const float g = gate[i];
         out[r * out_stride + c] = g / (1.0f + __expf(-g)) * up[i];
-    }
+    });
 }
 
 dim3 grid_for(mc_cuda *self, int64_t items) {
