@@ -127,23 +127,10 @@ dim3 grid_for(mc_cuda *self, int64_t items) {
 mc_status dequantize(mc_cuda *self, int32_t dtype, const uint8_t *w, int64_t stride, int rows,
                      int cols, uint16_t *out) {
     const dim3 grid = grid_for(self, (int64_t)rows * (cols / 32)), block(256);
-    switch (dtype) {
-    case MC_DTYPE_Q8_0:
-        return mc_cuda_launch(self, "dequantize_bf16", dequantize_kernel<MC_DTYPE_Q8_0>, grid,
-                              block, 0, w, stride, rows, cols, out);
-    case MC_DTYPE_Q4_0:
-        return mc_cuda_launch(self, "dequantize_bf16", dequantize_kernel<MC_DTYPE_Q4_0>, grid,
-                              block, 0, w, stride, rows, cols, out);
-    case MC_DTYPE_Q4_1:
-        return mc_cuda_launch(self, "dequantize_bf16", dequantize_kernel<MC_DTYPE_Q4_1>, grid,
-                              block, 0, w, stride, rows, cols, out);
-    case MC_DTYPE_Q5_0:
-        return mc_cuda_launch(self, "dequantize_bf16", dequantize_kernel<MC_DTYPE_Q5_0>, grid,
-                              block, 0, w, stride, rows, cols, out);
-    default:
-        return mc_cuda_launch(self, "dequantize_bf16", dequantize_kernel<MC_DTYPE_Q5_1>, grid,
-                              block, 0, w, stride, rows, cols, out);
-    }
+    return mc_with_block_format(dtype, "dequantize", [&](auto format) {
+        return mc_cuda_launch(self, "dequantize_bf16", dequantize_kernel<decltype(format)::value>,
+                              grid, block, 0, w, stride, rows, cols, out);
+    });
 }
 
 /* ---- cuBLASLt products ------------------------------------------------------------------- */

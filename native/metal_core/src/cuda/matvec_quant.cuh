@@ -208,15 +208,9 @@ template <int DTYPE, typename L> mc_status with_rows(int mt, L &&launch) {
 }
 
 template <typename L> mc_status with_format(int32_t dtype, int mt, L &&launch) {
-    switch (dtype) {
-    case MC_DTYPE_Q8_0: return with_rows<MC_DTYPE_Q8_0>(mt, launch);
-    case MC_DTYPE_Q4_0: return with_rows<MC_DTYPE_Q4_0>(mt, launch);
-    case MC_DTYPE_Q4_1: return with_rows<MC_DTYPE_Q4_1>(mt, launch);
-    case MC_DTYPE_Q5_0: return with_rows<MC_DTYPE_Q5_0>(mt, launch);
-    case MC_DTYPE_Q5_1: return with_rows<MC_DTYPE_Q5_1>(mt, launch);
-    default:
-        return mc_set_error(MC_ERROR_INTERNAL, "matvec: dtype %d is not quantized", (int)dtype);
-    }
+    return mc_with_block_format(dtype, "matvec", [&](auto format) {
+        return with_rows<decltype(format)::value>(mt, launch);
+    });
 }
 
 } // namespace mvq

@@ -12,6 +12,8 @@
 #include "backend.h"
 #include "device_common.cuh"
 
+#include <type_traits>
+
 /* Reads N 32-bit words starting at `offset` bytes (2-byte aligned) past the 4-byte aligned
  * `base`; reads one word beyond them. */
 template <int N>
@@ -117,6 +119,20 @@ __device__ __forceinline__ void mc_for_block(const uint8_t *row, int block, F f)
 #pragma unroll
     for (int i = 0; i < 32; i++)
         f(i, d * q[i] + m);
+}
+
+/* Calls launch(format), a std::integral_constant holding a quantized `dtype`, for the kernels
+ * that are templates on the block format; `what` names the caller in the error for any other. */
+template <typename L> mc_status mc_with_block_format(int32_t dtype, const char *what, L &&launch) {
+    switch (dtype) {
+    case MC_DTYPE_Q8_0: return launch(std::integral_constant<int, MC_DTYPE_Q8_0>{});
+    case MC_DTYPE_Q4_0: return launch(std::integral_constant<int, MC_DTYPE_Q4_0>{});
+    case MC_DTYPE_Q4_1: return launch(std::integral_constant<int, MC_DTYPE_Q4_1>{});
+    case MC_DTYPE_Q5_0: return launch(std::integral_constant<int, MC_DTYPE_Q5_0>{});
+    case MC_DTYPE_Q5_1: return launch(std::integral_constant<int, MC_DTYPE_Q5_1>{});
+    default:
+        return mc_set_error(MC_ERROR_INTERNAL, "%s: dtype %d is not quantized", what, (int)dtype);
+    }
 }
 
 #endif /* METAL_CORE_CUDA_QUANT_FORMATS_CUH */
