@@ -39,37 +39,19 @@ struct raw_block {
     float d, m;
 };
 
-/* A 32-bit or 16-bit word of the weights: from global memory through the read-only path, or
- * (STAGED) from a copy in shared memory. */
-template <bool STAGED, typename T> __device__ __forceinline__ T load(const T *p) {
-    if constexpr (STAGED) {
-        return *p;
-    } else {
-        return __ldg(p);
-    }
-}
-
-/* Two 32-bit words starting at a 2-byte aligned address (reads the aligned words around). */
-template <bool STAGED>
-__device__ __forceinline__ void load_two_words(const uint8_t *p, uint32_t &lo, uint32_t &hi) {
+/* Where a lane reads a block's words: global memory through the read-only path, or (STAGED) the
+ * copy the bulk-copy engine left in shared memory. Blocks are 2-byte aligned, so 32-bit words
+ * come from the aligned words around them (mc_load_words). */
+template <int N, bool STAGED>
+__device__ __forceinline__ void load_words(const uint8_t *p, uint32_t (&w)[N]) {
     const uintptr_t address = reinterpret_cast<uintptr_t>(p);
-    const uint32_t *base = reinterpret_cast<const uint32_t *>(address & ~uintptr_t(3));
-    const uint32_t shift = (uint32_t)(address & 3u) * 8u;
-    const uint32_t w0 = load<STAGED>(base), w1 = load<STAGED>(base + 1),
-                   w2 = load<STAGED>(base + 2);
-    lo = __funnelshift_r(w0, w1, shift);
-    hi = __funnelshift_r(w1, w2, shift);
-}
-
-template <bool STAGED> __device__ __forceinline__ uint32_t load_word(const uint8_t *p) {
-    const uintptr_t address = reinterpret_cast<uintptr_t>(p);
-    const uint32_t *base = reinterpret_cast<const uint32_t *>(address & ~uintptr_t(3));
-    return __funnelshift_r(load<STAGED>(base), load<STAGED>(base + 1),
-                           (uint32_t)(address & 3u) * 8u);
+    mc_load_words<N, !STAGED>(reinterpret_cast<const uint32_t *>(address & ~uintptr_t(3)),
+                              (uint32_t)(address & 3u), w);
 }
 
 template <bool STAGED> __device__ __forceinline__ float load_half(const uint8_t *p) {
-    return mc_f16_to_f32(load<STAGED>(reinterpret_cast<const unsigned short *>(p)));
+    const unsigned short *half = reinterpret_cast<const unsigned short *>(p);
+    return mc_f16_to_f32(STAGED ? *half : __ldg(half));
 }
 
 /* Lane `sub`'s share of the weight block at `block`. */
@@ -79,8 +61,14 @@ __device__ __forceinline__ raw_block load_block(const uint8_t *block, int sub) {
     raw_block b;
     b.d = load_half<STAGED>(block);
     b.m = F::MIN ? load_half<STAGED>(block + 2) : 0.0f;
-    b.qh = F::QH >= 0 ? load_word<STAGED>(block + (F::QH >= 0 ? F::QH : 0)) : 0u;
-    load_two_words<STAGED>(block + F::QS + 8 * sub, b.q0, b.q1);
+    uint32_t qh[1] = {0u}, qs[2];
+    if (F::QH >= 0) {
+        load_words<1, STAGED>(block + (F::QH >= 0 ? F::QH : 0), qh);
+    }
+    load_words<2, STAGED>(block + F::QS + 8 * sub, qs);
+    b.qh = qh[0];
+    b.q0 = qs[0];
+    b.q1 = qs[1];
     return b;
 }
 

@@ -15,16 +15,24 @@
 #include <type_traits>
 
 /* Reads N 32-bit words starting at `offset` bytes (2-byte aligned) past the 4-byte aligned
- * `base`; reads one word beyond them. */
-template <int N>
+ * `base`; reads one word beyond them. READ_ONLY: through the read-only data path (global memory
+ * that no kernel writes meanwhile: weights). */
+template <int N, bool READ_ONLY = false>
 __device__ __forceinline__ void mc_load_words(const uint32_t *base, uint32_t offset,
                                               uint32_t (&w)[N]) {
     const uint32_t *p = base + (offset >> 2);
     const uint32_t shift = (offset & 3u) * 8u;
-    uint32_t current = p[0];
+    auto load = [](const uint32_t *q) {
+        if constexpr (READ_ONLY) {
+            return __ldg(q);
+        } else {
+            return *q;
+        }
+    };
+    uint32_t current = load(p);
 #pragma unroll
     for (int k = 0; k < N; k++) {
-        const uint32_t next = p[k + 1];
+        const uint32_t next = load(p + k + 1);
         w[k] = __funnelshift_r(current, next, shift);
         current = next;
     }
