@@ -599,11 +599,12 @@ static void free_model(step_model *m) {
  * positions 7 apart (attention reads what earlier replays appended, rows never written are
  * zero on both sides, and from position 16 on the keys span several splits). `mv_stages`: the
  * quantized matvec kernel (cuda.mv_stages; float weights ignore it). */
-static void test_graph_step(test_rng *rng, int weight_dtype, int qk_norm, int mv_stages) {
+static void test_graph_step(test_rng *rng, int weight_dtype, int qk_norm, int mv_stages,
+                            int hidden) {
     TEST_OK(mc_context_set_tunable(gpu, "cuda.mv_stages", mv_stages));
     step_model m = {
         .vocab = 300,
-        .hidden = 256,
+        .hidden = hidden,
         .heads = 8,
         .kv_heads = 2,
         .head_dim = 32,
@@ -632,16 +633,18 @@ static void test_graph_step(test_rng *rng, int weight_dtype, int qk_norm, int mv
         enqueue_step(&m, cpu, 0);
         TEST_OK(mc_graph_launch(graph));
         char what[96];
-        snprintf(what, sizeof what, "graph step %d (weights %d, qk norm %d, mv_stages %d): logits",
-                 s, weight_dtype, qk_norm, mv_stages);
+        snprintf(what, sizeof what,
+                 "graph step %d (weights %d, qk norm %d, mv_stages %d, hidden %d): logits", s,
+                 weight_dtype, qk_norm, mv_stages, hidden);
         /* Float weights: only f32 rounding differs. Quantized weights: both sides quantize the
          * same activations the same way, but a rounding boundary crossed on one side only (the
          * inputs differ in their last bits) moves one 8-bit activation by a step; seen through
          * the attention scores that moves the next layers by up to ~0.05 (seen: 0.048). */
         const double loose = ref_block_bytes(weight_dtype) ? 0.1 : 0.0;
         compare(what, &m.logits, NULL, loose > 0 ? loose : 2e-3);
-        snprintf(what, sizeof what, "graph step %d (weights %d): normalized hidden state", s,
-                 weight_dtype);
+        snprintf(what, sizeof what,
+                 "graph step %d (weights %d, hidden %d): normalized hidden state", s, weight_dtype,
+                 hidden);
         compare(what, &m.h, NULL, loose > 0 ? loose : 1e-3);
         int32_t a = -1, b = -2;
         test_read(&m.next.c, &a, 4);
@@ -750,10 +753,15 @@ int main(void) {
     for (int d = 0; d < DTYPE_COUNT; d++) {
         /* quantized weights: with both matvec kernels (the default, streamed, last) */
         if (ref_block_bytes(weight_dtypes[d]) != 0) {
-            test_graph_step(&rng, weight_dtypes[d], d % 2 == 0, 0);
+            test_graph_step(&rng, weight_dtypes[d], d % 2 == 0, 0, 256);
         }
-        test_graph_step(&rng, weight_dtypes[d], d % 2 == 0, 2);
+        test_graph_step(&rng, weight_dtypes[d], d % 2 == 0, 2, 256);
     }
+    /* Rows of more than four chunks per matvec thread (hidden > 8192): the fused norm's sum of
+     * squares and normalized values take several groups (streamed and register kernels). */
+    test_graph_step(&rng, MC_DTYPE_Q8_0, 1, 2, 8448);
+    test_graph_step(&rng, MC_DTYPE_Q8_0, 1, 0, 8448);
+    test_graph_step(&rng, MC_DTYPE_BF16, 1, 2, 8448);
     test_profile();
     mc_context_destroy(gpu);
     mc_context_destroy(cpu);

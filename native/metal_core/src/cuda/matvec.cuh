@@ -280,54 +280,88 @@ __device__ __forceinline__ void mc_mv_store4(float *p, int c, int k, bool vec, f
     }
 }
 
-/* The RMS-norm scale of activation row r (1 without the fused norm; the CPU backend's formula),
- * four 16-byte loads of each thread in flight at a time. All threads of the block call it;
- * `shared` holds MC_MV_WARPS floats. */
-__device__ __forceinline__ float mc_mv_row_scale(const mc_mv_args &a, int r, float *shared) {
-    if (a.norm_weight == nullptr) {
-        return 1.0f;
-    }
-    const float *x = a.x + r * a.x_stride;
-    const int rounds = (a.k + 4 * MC_MV_THREADS - 1) / (4 * MC_MV_THREADS);
-    float sum = 0.0f;
-    for (int i0 = 0; i0 < rounds; i0 += 4) {
-        float4 v[4];
+/* Four chunks of a row of k floats (the activations or the norm weights): thread t's chunks
+ * c = t + MC_MV_THREADS (i0 + i), zeros past k, every load issued before any is used. */
+__device__ __forceinline__ void mc_mv_load_group(const mc_mv_args &a, const float *row, int i0,
+                                                 float4 (&v)[4]) {
 #pragma unroll
-        for (int i = 0; i < 4; i++) {
-            v[i] = mc_mv_load4(x, threadIdx.x + MC_MV_THREADS * (i0 + i), a.k, a.x_vec);
-        }
-#pragma unroll
-        for (int i = 0; i < 4; i++) {
-            sum += v[i].x * v[i].x + v[i].y * v[i].y + v[i].z * v[i].z + v[i].w * v[i].w;
-        }
+    for (int i = 0; i < 4; i++) {
+        v[i] = mc_mv_load4(row, threadIdx.x + MC_MV_THREADS * (i0 + i), a.k, a.x_vec);
     }
-    sum = mc_block_sum<MC_MV_THREADS>(sum, shared);
-    return 1.0f / sqrtf(sum / (float)a.k + a.norm_eps);
 }
 
-/* Four chunks of activation row r as the matvec sees them (normalized with `scale` when fused):
- * thread t gets elements 4c..4c+3 of the chunks c = t + 256 (i0 + i), zero past k, every load
- * issued before any is used. Block 0 also writes the normalized values where the rms_norm op
- * would have. */
-__device__ __forceinline__ void mc_mv_load_chunks(const mc_mv_args &a, int r, int i0, float scale,
-                                                  float4 (&v)[4]) {
+/* The fused norm's weights for a thread's first four chunks, loaded before the kernel waits for
+ * its predecessor: they are constants, and a decode step streams far more than the L2 holds, so
+ * their trip to memory overlaps the previous kernel instead of following the row's sum of
+ * squares. */
+struct mc_mv_norm_head {
+    float4 w[4];
+};
+
+__device__ __forceinline__ mc_mv_norm_head mc_mv_load_norm_head(const mc_mv_args &a) {
+    mc_mv_norm_head head = {};
+    if (a.norm_weight != nullptr) {
+        mc_mv_load_group(a, a.norm_weight, 0, head.w);
+    }
+    return head;
+}
+
+/* Activation row r as the matvec sees it, RMS-normalized when fused (the CPU backend's formula):
+ * use(c, v) gets thread t's chunks c = t + MC_MV_THREADS j, four elements each, zeros past k, for
+ * as many j as the longest row needs (the same for every thread, so `use` may shuffle). Block 0
+ * also writes the normalized values where the rms_norm op would have. All threads of the block
+ * call it; `shared` holds MC_MV_WARPS floats.
+ *
+ * With `head` (the first norm weights, loaded before the wait), a row of at most four chunks per
+ * thread (k <= 8192) is loaded once: the sum of squares and the values share registers. Kernels
+ * whose registers are taken by weights they loaded before the wait pass nullptr: the row and the
+ * norm weights are loaded again after the sum of squares (holding them spills). */
+template <typename Use>
+__device__ __forceinline__ void mc_mv_for_each_chunk(const mc_mv_args &a, int r,
+                                                     const mc_mv_norm_head *head, float *shared,
+                                                     Use &&use) {
     const float *x = a.x + r * a.x_stride;
+    const int rounds = (a.k + 4 * MC_MV_THREADS - 1) / (4 * MC_MV_THREADS);
+    const bool held = head != nullptr && a.norm_weight != nullptr && rounds <= 4;
+    float4 v[4];
+    float scale = 1.0f;
+    if (a.norm_weight != nullptr) {
+        float sum = 0.0f;
+        for (int i0 = 0; i0 < rounds; i0 += 4) {
+            mc_mv_load_group(a, x, i0, v);
 #pragma unroll
-    for (int i = 0; i < 4; i++) {
-        v[i] = mc_mv_load4(x, threadIdx.x + MC_MV_THREADS * (i0 + i), a.k, a.x_vec);
+            for (int i = 0; i < 4; i++) {
+                sum += v[i].x * v[i].x + v[i].y * v[i].y + v[i].z * v[i].z + v[i].w * v[i].w;
+            }
+        }
+        scale = 1.0f / sqrtf(mc_block_sum<MC_MV_THREADS>(sum, shared) / (float)a.k + a.norm_eps);
     }
-    if (a.norm_weight == nullptr) {
-        return;
-    }
-    const bool write = blockIdx.x == 0 && a.norm_out != nullptr;
+    const bool write = blockIdx.x == 0 && a.norm_weight != nullptr && a.norm_out != nullptr;
+    for (int i0 = 0; i0 < rounds; i0 += 4) {
+        if (!held) {
+            mc_mv_load_group(a, x, i0, v);
+        }
+        if (a.norm_weight != nullptr) {
 #pragma unroll
-    for (int i = 0; i < 4; i++) {
-        const int c = threadIdx.x + MC_MV_THREADS * (i0 + i);
-        const float4 w = mc_mv_load4(a.norm_weight, c, a.k, a.x_vec);
-        v[i] = make_float4(v[i].x * scale * w.x, v[i].y * scale * w.y, v[i].z * scale * w.z,
-                           v[i].w * scale * w.w);
-        if (write) {
-            mc_mv_store4(a.norm_out + r * a.norm_out_stride, c, a.k, a.x_vec, v[i]);
+            for (int i = 0; i < 4; i++) {
+                const float4 w =
+                    i0 == 0 && head != nullptr
+                        ? head->w[i]
+                        : mc_mv_load4(a.norm_weight, threadIdx.x + MC_MV_THREADS * (i0 + i), a.k,
+                                      a.x_vec);
+                v[i] = make_float4(v[i].x * scale * w.x, v[i].y * scale * w.y, v[i].z * scale * w.z,
+                                   v[i].w * scale * w.w);
+            }
+        }
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const int c = threadIdx.x + MC_MV_THREADS * (i0 + i);
+            if (i0 + i < rounds) {
+                if (write) {
+                    mc_mv_store4(a.norm_out + r * a.norm_out_stride, c, a.k, a.x_vec, v[i]);
+                }
+                use(c, v[i]);
+            }
         }
     }
 }

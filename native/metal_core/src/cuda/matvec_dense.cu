@@ -102,18 +102,10 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_ar
     }
     mc_pdl_wait();
 
-    const int rounds = (a.k + 4 * MC_MV_THREADS - 1) / (4 * MC_MV_THREADS);
     for (int r = 0; r < MT && r < a.m; r++) {
-        const float scale = mc_mv_row_scale(a, r, reduce);
-        for (int i0 = 0; i0 < rounds; i0 += 4) {
-            float4 v[4];
-            mc_mv_load_chunks(a, r, i0, scale, v);
-#pragma unroll
-            for (int i = 0; i < 4; i++) {
-                mc_mv_store4(xs + r * a.k, threadIdx.x + MC_MV_THREADS * (i0 + i), a.k,
-                             VEC && a.x_vec, v[i]);
-            }
-        }
+        mc_mv_for_each_chunk(a, r, nullptr, reduce, [&](int c, float4 v) {
+            mc_mv_store4(xs + r * a.k, c, a.k, VEC && a.x_vec, v);
+        });
     }
     __syncthreads();
 

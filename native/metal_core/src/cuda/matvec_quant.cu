@@ -66,7 +66,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_ar
     mc_pdl_wait();
 
     for (int r = 0; r < MT && r < a.m; r++) {
-        quantize_row<F::MIN>(a, r, xq + r * a.k, xd + r * blocks, xs + r * blocks, reduce);
+        quantize_row<F::MIN>(a, r, nullptr, xq + r * a.k, xd + r * blocks, xs + r * blocks, reduce);
     }
     __syncthreads();
 

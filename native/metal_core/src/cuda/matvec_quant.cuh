@@ -103,60 +103,49 @@ __device__ __forceinline__ int block_dot(const raw_block &b, int sub, const int8
     return __dp4a((int)hi0, xh.x, __dp4a((int)hi1, xh.y, sum));
 }
 
-/* Quantizes activation row r (optionally RMS-normalized) into xq / xd / xs exactly as the CPU
- * backend does. Eight consecutive threads hold the 32 values of a block, so its amax and sum take
- * three shuffles. */
+/* Quantizes activation row r (optionally RMS-normalized; `head` as for mc_mv_for_each_chunk)
+ * into xq / xd / xs exactly as the CPU backend does. Eight consecutive threads hold the 32 values
+ * of a block, so its amax and sum take three shuffles. */
 template <bool MIN>
-__device__ __forceinline__ void quantize_row(const mc_mv_args &a, int r, int8_t *xq, float *xd,
+__device__ __forceinline__ void quantize_row(const mc_mv_args &a, int r,
+                                             const mc_mv_norm_head *head, int8_t *xq, float *xd,
                                              float *xs, float *shared) {
-    const float scale = mc_mv_row_scale(a, r, shared);
     const int lane = threadIdx.x % 32;
     const int chunks = a.k / 4;
-    const int rounds = (chunks + MC_MV_THREADS - 1) / MC_MV_THREADS; /* the same for every thread */
-    for (int i0 = 0; i0 < rounds; i0 += 4) {
-        float4 v[4];
-        mc_mv_load_chunks(a, r, i0, scale, v);
+    mc_mv_for_each_chunk(a, r, head, shared, [&](int c, float4 v) {
+        float amax = fmaxf(fmaxf(fabsf(v.x), fabsf(v.y)), fmaxf(fabsf(v.z), fabsf(v.w)));
 #pragma unroll
-        for (int i = 0; i < 4; i++) {
-            if (i0 + i >= rounds) {
-                break;
-            }
-            const int c = threadIdx.x + MC_MV_THREADS * (i0 + i);
-            float amax =
-                fmaxf(fmaxf(fabsf(v[i].x), fabsf(v[i].y)), fmaxf(fabsf(v[i].z), fabsf(v[i].w)));
+        for (int offset = 1; offset < 8; offset <<= 1) {
+            amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, offset));
+        }
+        const float d = amax / 127.0f;
+        const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+        const float values[4] = {v.x, v.y, v.z, v.w};
+        uint32_t packed = 0;
+        int sum = 0;
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            const float scaled = __fmul_rn(values[e], inverse); /* no fused multiply-add */
+            const int q = (int)__fadd_rn(scaled, scaled >= 0.0f ? 0.5f : -0.5f);
+            packed |= (uint32_t)(q & 0xFF) << (8 * e);
+            sum += q;
+        }
+        if (MIN) {
 #pragma unroll
             for (int offset = 1; offset < 8; offset <<= 1) {
-                amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, offset));
+                sum += __shfl_xor_sync(0xffffffffu, sum, offset);
             }
-            const float d = amax / 127.0f;
-            const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
-            const float values[4] = {v[i].x, v[i].y, v[i].z, v[i].w};
-            uint32_t packed = 0;
-            int sum = 0;
-#pragma unroll
-            for (int e = 0; e < 4; e++) {
-                const float scaled = __fmul_rn(values[e], inverse); /* no fused multiply-add */
-                const int q = (int)__fadd_rn(scaled, scaled >= 0.0f ? 0.5f : -0.5f);
-                packed |= (uint32_t)(q & 0xFF) << (8 * e);
-                sum += q;
-            }
-            if (MIN) {
-#pragma unroll
-                for (int offset = 1; offset < 8; offset <<= 1) {
-                    sum += __shfl_xor_sync(0xffffffffu, sum, offset);
-                }
-            }
-            if (c < chunks) {
-                reinterpret_cast<uint32_t *>(xq)[c] = packed;
-                if (lane % 8 == 0) {
-                    xd[c / 8] = d;
-                    if (MIN) {
-                        xs[c / 8] = d * (float)sum;
-                    }
+        }
+        if (c < chunks) {
+            reinterpret_cast<uint32_t *>(xq)[c] = packed;
+            if (lane % 8 == 0) {
+                xd[c / 8] = d;
+                if (MIN) {
+                    xs[c / 8] = d * (float)sum;
                 }
             }
         }
-    }
+    });
 }
 
 /* Adds weight block `blk` of both rows of a pair (raw[j]: this lane's share of row j's block) times

@@ -6,9 +6,10 @@
  * between items and makes every lane issue four loads per 8 bytes; here one lane per warp keeps
  * a ring of `stages` segments (about 1 KB of each of the two rows of a pair) in flight
  * with one bulk copy per row segment, and the warp computes on one stage while the others load.
- * The ring is filled before the kernel waits for its predecessor (the weights do not depend on
- * it), so with programmatic dependent launch a matvec streams its first bytes while the kernel
- * before it finishes (and lets its own successor launch late, see the kernel).
+ * The ring is filled, and the fused norm's first weights loaded, before the kernel waits for its
+ * predecessor (the weights do not depend on it), so with programmatic dependent launch a matvec
+ * streams its first bytes while the kernel before it finishes (and lets its own successor launch
+ * late, see the kernel).
  *
  * A warp takes whole row pairs (no split of K: the pairs are spread over the blocks first, so
  * every multiprocessor gets a share even of a 2048-row matrix) and walks their segments in
@@ -132,6 +133,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_stream_kernel(mc_mv_a
     if (copies == 0) {
         mc_pdl_launch_dependents();
     }
+    const mc_mv_norm_head head = mc_mv_load_norm_head(a); /* constants too */
     if (lane == 0) {
         for (int s = 0; s < stages; s++) {
             barrier_init(&barriers[warp][s]);
@@ -145,7 +147,7 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_stream_kernel(mc_mv_a
     mc_pdl_wait();
 
     for (int r = 0; r < MT && r < a.m; r++) {
-        quantize_row<F::MIN>(a, r, xq + r * a.k, xd + r * blocks, xs + r * blocks, reduce);
+        quantize_row<F::MIN>(a, r, &head, xq + r * a.k, xd + r * blocks, xs + r * blocks, reduce);
     }
     __syncthreads();
 
