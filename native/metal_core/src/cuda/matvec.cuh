@@ -221,12 +221,17 @@ __device__ __forceinline__ mc_mv_item mc_mv_item_at(const mc_mv_args &a, int ite
 
 /* cuda.mv_prefetch in the register kernels, two lanes asking the L2 for a row each: 1 and 2, the
  * first item's rows before the kernel waits; 2, also the rows of the item `stride` later when
- * an item starts. */
+ * an item starts. With 1 and 2 a third lane of the first warp asks for the fused norm's
+ * weights, which these kernels load only after the row's sum of squares (mc_mv_for_each_chunk):
+ * on Hopper they then come from the L2 instead of memory. */
 __device__ __forceinline__ void mc_mv_prefetch_first(const mc_mv_args &a, const mc_mv_item &it,
                                                      uint32_t row_bytes) {
     const int lane = threadIdx.x % 32;
     if (a.prefetch >= 1 && lane < 2 && it.slice == 0 && it.rows[lane] != nullptr) {
         mc_prefetch_l2(it.rows[lane], row_bytes);
+    }
+    if (a.prefetch >= 1 && threadIdx.x == 2 && a.norm_weight != nullptr) {
+        mc_prefetch_l2(a.norm_weight, (uint32_t)a.k * sizeof(float));
     }
 }
 
@@ -315,7 +320,8 @@ __device__ __forceinline__ mc_mv_norm_head mc_mv_load_norm_head(const mc_mv_args
  * With `head` (the first norm weights, loaded before the wait), a row of at most four chunks per
  * thread (k <= 8192) is loaded once: the sum of squares and the values share registers. Kernels
  * whose registers are taken by weights they loaded before the wait pass nullptr: the row and the
- * norm weights are loaded again after the sum of squares (holding them spills). */
+ * norm weights are loaded again after the sum of squares (holding them spills; the weights were
+ * prefetched to the L2, mc_mv_prefetch_first). */
 template <typename Use>
 __device__ __forceinline__ void mc_mv_for_each_chunk(const mc_mv_args &a, int r,
                                                      const mc_mv_norm_head *head, float *shared,
