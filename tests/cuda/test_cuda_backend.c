@@ -263,6 +263,46 @@ static double product_tolerance(const host_weights *w, int dtype, const float *x
     return 2.0 * (cols + 64) * U * mass * 4 + (rounded ? bound : 0.0) + 1e-6;
 }
 
+/* Weights an op computes on the device: the matvecs read their first weights before waiting for
+ * the previous kernel, and a kernel early in the chain may still be writing (every kernel lets
+ * its successor launch at its start). Here a long embedding writes the weight rows and the
+ * matmul right behind it reads them; where its launch overlapped the embedding it read rows
+ * not yet written. The backend launches such ops without overlap (mc_cuda_serial_launches);
+ * before, this failed whenever the race showed. The weights start as zeros (a stale read gives
+ * a visibly wrong product). */
+static void test_weights_written_by_ops(test_rng *rng) {
+    const int rows = 8192, cols = 1024;
+    float *table = random_floats(rng, (size_t)rows * cols, 1.0);
+    int32_t *tokens = malloc((size_t)rows * sizeof *tokens);
+    for (int r = 0; r < rows; r++) {
+        tokens[r] = (int32_t)((r * 7 + 3) % rows); /* a permutation: every row differs */
+    }
+    float *x = random_floats(rng, cols, 1.0);
+    both t = make_both(table, (size_t)rows * cols * 4, MC_DTYPE_F32, rows, cols, 0, cols * 4);
+    both ids = make_both(tokens, (size_t)rows * 4, MC_DTYPE_I32, rows, 1, 0, 4);
+    const size_t w_bytes = (size_t)rows * cols * 4;
+    both xs = make_both(x, (size_t)cols * 4, MC_DTYPE_F32, 1, cols, 0, cols * 4);
+    both out = make_both(NULL, (size_t)rows * 4, MC_DTYPE_F32, 1, rows, 0, (uint64_t)rows * 4);
+    for (int round = 0; round < 3; round++) {
+        both w = make_both(NULL, w_bytes, MC_DTYPE_F32, rows, cols, 0, cols * 4); /* zeros */
+        TEST_OK(mc_op_embedding(cpu, &t.c, &ids.c, &w.c));
+        TEST_OK(mc_op_matmul(cpu, &xs.c, &w.c, NULL, &out.c));
+        TEST_OK(mc_op_embedding(gpu, &t.g, &ids.g, &w.g));
+        TEST_OK(mc_op_matmul(gpu, &xs.g, &w.g, NULL, &out.g));
+        char what[96];
+        snprintf(what, sizeof what, "matmul of weights the op before wrote (round %d)", round);
+        compare(what, &out, NULL, 1e-3);
+        free_both(&w);
+    }
+    free_both(&t);
+    free_both(&ids);
+    free_both(&xs);
+    free_both(&out);
+    free(table);
+    free(tokens);
+    free(x);
+}
+
 /* Quantized matvecs run both kernels: weights loaded into registers (cuda.mv_stages=0) and
  * streamed through shared memory (4 stages, then the default 2); K = 2304 spans several of the
  * streamed kernel's segments (32 blocks of Q8_0, 64 of the others), the last one partial. */
@@ -747,6 +787,7 @@ int main(void) {
     test_rope(&rng);
     test_kv_append(&rng);
     test_matmul(&rng);
+    test_weights_written_by_ops(&rng);
     test_attention(&rng, 256);
     test_attention(&rng, 16); /* the default, last: the graph steps below use it */
     test_argmax(&rng);

@@ -71,6 +71,9 @@ struct mc_buffer {
     void *host;
     uint64_t size;
     int32_t wrapped; /* 1 for mc_buffer_wrap_host: read-only for ops */
+    /* 1 once an op writing it has been enqueued or recorded (the CUDA backend then launches the
+     * kernels that read it before waiting for their predecessors without overlap). */
+    int32_t op_written;
 };
 
 /* A backend: a table of functions, each returning an mc_status and setting the error

@@ -80,6 +80,11 @@ static mc_status check_tensor(const op_check *check, const char *name, const mc_
             "%s: %s is written by the op but its buffer wraps read-only host memory",
             check->function, name);
     }
+    if (mode == WRITTEN) {
+        /* Set before the op's other checks pass: where one fails, the mark only makes later
+         * readers of the buffer wait for their predecessors (mc_cuda_serial_launches). */
+        tensor->buffer->op_written = 1;
+    }
     *resolved = *tensor;
     resolved->row_stride = stride;
     return MC_OK;

@@ -635,6 +635,9 @@ mc_status run_attention(mc_cuda *self, const mc_op_desc *op, const mc_cuda_qk_pr
                         a.k_stride % bytes == 0 && a.v_stride % bytes == 0 &&
                         ((int64_t)head_dim * size) % bytes == 0;
     const dim3 grid(a.splits, a.kv_heads * a.head_blocks, op->t[0].rows);
+    const mc_cuda_serial_launches serial(
+        self, mc_cuda_op_written(&op->t[3]) || mc_cuda_op_written(&op->t[4]) ||
+                  (prepare != nullptr && prepare->early_inputs_op_written));
     switch (dtype) {
     case MC_DTYPE_F32: return launch_dtype<MC_DTYPE_F32>(self, a, grid, e, contig);
     case MC_DTYPE_F16: return launch_dtype<MC_DTYPE_F16>(self, a, grid, e, contig);

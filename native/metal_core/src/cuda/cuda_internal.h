@@ -119,8 +119,9 @@ struct mc_cuda {
     cudaEvent_t *event_pool;
     int32_t event_pool_count, event_pool_capacity;
 
-    int capturing; /* inside graph_create's stream capture */
-    int nvtx_open; /* mc_capture_begin pushed an NVTX range */
+    int serial_launches; /* mc_cuda_serial_launches is alive: no programmatic dependent launch */
+    int capturing;       /* inside graph_create's stream capture */
+    int nvtx_open;       /* mc_capture_begin pushed an NVTX range */
 };
 
 /* The device memory behind an mc_buffer (mc_buffer::impl). */
@@ -186,8 +187,39 @@ mc_status mc_cuda_batch_end(mc_cuda *self);
 /* Waits for the stream, then reports device error flags (and clears them). */
 mc_status mc_cuda_sync_and_check(mc_cuda *self);
 
+/* Whether an op writing the tensor's buffer has been enqueued or recorded. */
+static inline bool mc_cuda_op_written(const mc_tensor *t) {
+    return t->buffer != nullptr && t->buffer->op_written;
+}
+
+/* Kernels read some inputs before waiting for the previous kernel: the matvecs their weights and
+ * fused norm weights, the attention the positions and its q/k norm weights and frequency factors
+ * — what the model loop never computes on the device — so that with programmatic dependent
+ * launch those reads overlap the kernels before. A kernel early in such a chain may still be
+ * writing memory when a later one starts (every kernel lets its successor launch before it
+ * waits itself). So where one of those inputs lives in a buffer an op writes (a weight computed
+ * on the device, say), the op's launches go without programmatic dependent launch while this
+ * guard lives: each starts once everything before it has ended. */
+class mc_cuda_serial_launches {
+  public:
+    mc_cuda_serial_launches(mc_cuda *self, bool serial)
+        : self_(self), saved_(self->serial_launches) {
+        if (serial) {
+            self->serial_launches = 1;
+        }
+    }
+    ~mc_cuda_serial_launches() { self_->serial_launches = saved_; }
+    mc_cuda_serial_launches(const mc_cuda_serial_launches &) = delete;
+    mc_cuda_serial_launches &operator=(const mc_cuda_serial_launches &) = delete;
+
+  private:
+    mc_cuda *self_;
+    int saved_;
+};
+
 /* Launches `kernel` on the context's stream, with a programmatic-dependent-launch attribute when
- * enabled, counting and (optionally) timing it under `name`. */
+ * enabled (and no mc_cuda_serial_launches is alive), counting and (optionally) timing it under
+ * `name`. */
 template <typename... Params, typename... Args>
 mc_status mc_cuda_launch(mc_cuda *self, const char *name, void (*kernel)(Params...), dim3 grid,
                          dim3 block, size_t smem, Args... args) {
@@ -200,7 +232,7 @@ mc_status mc_cuda_launch(mc_cuda *self, const char *name, void (*kernel)(Params.
     config.stream = self->stream;
 #if MC_CUDA_HAVE_PDL
     cudaLaunchAttribute attribute[1];
-    if (self->tunables.pdl && self->compute_major >= 9) {
+    if (self->tunables.pdl && !self->serial_launches && self->compute_major >= 9) {
         attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
         attribute[0].val.programmaticStreamSerializationAllowed = 1;
         config.attrs = attribute;
@@ -233,7 +265,8 @@ struct mc_cuda_qk_prepare {
     float q_eps, k_eps;
     int rope_dims, neox;
     float base;
-    const float *freq_factors; /* or nullptr */
+    const float *freq_factors;    /* or nullptr */
+    bool early_inputs_op_written; /* the norm weights or factors: mc_cuda_serial_launches */
 };
 mc_status mc_cuda_op_attention_prepared(mc_cuda *self, const mc_op_desc *op,
                                         const mc_cuda_qk_prepare *prepare);

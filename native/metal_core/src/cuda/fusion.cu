@@ -237,6 +237,9 @@ mc_status run_prepared_attention(mc_cuda *self, const mc_op_desc *ops, int32_t c
     p.base = rq.f[0];
     p.freq_factors =
         present(rq.t[2]) ? reinterpret_cast<const float *>(mc_cuda_ptr(&rq.t[2])) : nullptr;
+    p.early_inputs_op_written =
+        mc_cuda_op_written(&rq.t[2]) ||
+        (norms == 2 && (mc_cuda_op_written(&ops[0].t[1]) || mc_cuda_op_written(&ops[1].t[1])));
     return mc_cuda_op_attention_prepared(self, &att, &p);
 }
 

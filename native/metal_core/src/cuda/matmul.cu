@@ -112,6 +112,18 @@ mc_status run_matvec(mc_cuda *self, int32_t dtype, mc_mv_args a) {
     return MC_OK;
 }
 
+/* Whether an op writes a buffer holding one of the op's weights (the matvecs read them before
+ * waiting for the previous kernel: mc_cuda_serial_launches). */
+bool weights_op_written(const mc_op_desc *op) {
+    const int weights = op->kind == MC_OPK_MATMUL_QKV ? 3 : op->kind == MC_OPK_GATE_UP_SILU ? 2 : 1;
+    for (int i = 1; i <= weights; i++) {
+        if (mc_cuda_op_written(&op->t[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Whether an op runs as cuBLASLt products: enough activation rows, and the library loaded. */
 bool uses_gemm(const mc_cuda *self, const mc_op_desc *op) {
     return op->t[0].rows >= self->tunables.gemm_min_rows && self->lt != nullptr;
@@ -141,6 +153,8 @@ mc_status mc_cuda_op_matmul_fused_norm(mc_cuda *self, const mc_op_desc *norm,
     a.norm_eps = norm->f[0];
     a.norm_out = f32_ptr(&norm->t[2]);
     a.norm_out_stride = (int64_t)(norm->t[2].row_stride / 4);
+    const mc_cuda_serial_launches serial(self,
+                                         weights_op_written(op) || mc_cuda_op_written(&norm->t[1]));
     return run_matvec(self, op->t[1].dtype, a);
 }
 
@@ -153,6 +167,7 @@ mc_status mc_cuda_op_matmul(mc_cuda *self, const mc_op_desc *op) {
         }
         /* No cuBLASLt algorithm for this layout: the matvec path computes the same product. */
     }
+    const mc_cuda_serial_launches serial(self, weights_op_written(op));
     return run_matvec(self, dtype, matvec_args(op));
 }
 
