@@ -348,6 +348,8 @@ __device__ __forceinline__ void mc_mv_for_each_chunk(const mc_mv_args &a, int r,
             mc_mv_load_group(a, x, i0, v);
         }
         if (a.norm_weight != nullptr) {
+            /* One weight chunk at a time: with all four loaded first, the register kernels spill.
+             */
 #pragma unroll
             for (int i = 0; i < 4; i++) {
                 const float4 w =
