@@ -112,7 +112,7 @@ mc_status run_matvec(mc_cuda *self, int32_t dtype, mc_mv_args a) {
     return MC_OK;
 }
 
-/* Whether an op writes a buffer holding one of the op's weights (the matvecs read them before
+/* Whether some op writes the buffer of one of this op's weights (the matvecs read them before
  * waiting for the previous kernel: mc_cuda_serial_launches). */
 bool weights_op_written(const mc_op_desc *op) {
     const int weights = op->kind == MC_OPK_MATMUL_QKV ? 3 : op->kind == MC_OPK_GATE_UP_SILU ? 2 : 1;
