@@ -62,8 +62,8 @@ __device__ __forceinline__ raw_block load_block(const uint8_t *block, int sub) {
     b.d = load_half<STAGED>(block);
     b.m = F::MIN ? load_half<STAGED>(block + 2) : 0.0f;
     uint32_t qh[1] = {0u}, qs[2];
-    if (F::QH >= 0) {
-        load_words<1, STAGED>(block + (F::QH >= 0 ? F::QH : 0), qh);
+    if constexpr (F::QH >= 0) {
+        load_words<1, STAGED>(block + F::QH, qh);
     }
     load_words<2, STAGED>(block + F::QS + 8 * sub, qs);
     b.qh = qh[0];
