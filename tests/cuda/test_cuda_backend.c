@@ -266,10 +266,9 @@ static double product_tolerance(const host_weights *w, int dtype, const float *x
 /* Weights an op computes on the device: the matvecs read their first weights before waiting for
  * the previous kernel, and a kernel early in the chain may still be writing (every kernel lets
  * its successor launch at its start). Here a long embedding writes the weight rows and the
- * matmul right behind it reads them; where its launch overlapped the embedding it read rows
- * not yet written. The backend launches such ops without overlap (mc_cuda_serial_launches);
- * before, this failed whenever the race showed. The weights start as zeros (a stale read gives
- * a visibly wrong product). */
+ * matmul right behind it reads them; launched overlapping the embedding, it could read rows not
+ * yet written. The backend launches such ops without overlap (mc_cuda_serial_launches). The
+ * weights start as zeros, so a stale read gives a visibly wrong product. */
 static void test_weights_written_by_ops(test_rng *rng) {
     const int rows = 8192, cols = 1024;
     float *table = random_floats(rng, (size_t)rows * cols, 1.0);
