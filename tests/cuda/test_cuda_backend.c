@@ -264,28 +264,40 @@ static double product_tolerance(const host_weights *w, int dtype, const float *x
 }
 
 /* Weights an op computes on the device: the matvecs read their first weights before waiting for
- * the previous kernel, and a kernel early in the chain may still be writing (every kernel lets
- * its successor launch at its start). Here a long embedding writes the weight rows and the
- * matmul right behind it reads them; launched overlapping the embedding, it could read rows not
- * yet written. The backend launches such ops without overlap (mc_cuda_serial_launches). The
- * weights start as zeros, so a stale read gives a visibly wrong product. */
+ * the previous kernel, and every kernel lets its successor launch at its start. So in
+ *   slow embedding (long rows, few blocks) -> embedding writing W -> matmul reading W
+ * the second embedding starts at once and waits for the first, and a matmul launched overlapping
+ * it would load W's first rows tens of microseconds before they are written. The backend
+ * launches such a matmul without overlap (mc_cuda_serial_launches). W starts as zeros, so a
+ * stale read gives a visibly wrong product. */
 static void test_weights_written_by_ops(test_rng *rng) {
-    const int rows = 8192, cols = 1024;
+    enum { slow_rows = 64, slow_cols = 32768 }; /* a block per row, 128 KB each: slow */
+    const int rows = 256, cols = 1024;
+    float *slow_table = random_floats(rng, (size_t)slow_rows * slow_cols, 1.0);
     float *table = random_floats(rng, (size_t)rows * cols, 1.0);
     int32_t *tokens = malloc((size_t)rows * sizeof *tokens);
     for (int r = 0; r < rows; r++) {
         tokens[r] = (int32_t)((r * 7 + 3) % rows); /* a permutation: every row differs */
     }
+    int32_t slow_tokens[slow_rows];
+    for (int r = 0; r < slow_rows; r++) {
+        slow_tokens[r] = r;
+    }
     float *x = random_floats(rng, cols, 1.0);
+    both st = make_both(slow_table, (size_t)slow_rows * slow_cols * 4, MC_DTYPE_F32, slow_rows,
+                        slow_cols, 0, slow_cols * 4);
+    both slow_ids = make_both(slow_tokens, (size_t)slow_rows * 4, MC_DTYPE_I32, slow_rows, 1, 0, 4);
+    both slow_out = make_both(NULL, (size_t)slow_rows * slow_cols * 4, MC_DTYPE_F32, slow_rows,
+                              slow_cols, 0, slow_cols * 4);
     both t = make_both(table, (size_t)rows * cols * 4, MC_DTYPE_F32, rows, cols, 0, cols * 4);
     both ids = make_both(tokens, (size_t)rows * 4, MC_DTYPE_I32, rows, 1, 0, 4);
-    const size_t w_bytes = (size_t)rows * cols * 4;
     both xs = make_both(x, (size_t)cols * 4, MC_DTYPE_F32, 1, cols, 0, cols * 4);
     both out = make_both(NULL, (size_t)rows * 4, MC_DTYPE_F32, 1, rows, 0, (uint64_t)rows * 4);
     for (int round = 0; round < 3; round++) {
-        both w = make_both(NULL, w_bytes, MC_DTYPE_F32, rows, cols, 0, cols * 4); /* zeros */
+        both w = make_both(NULL, (size_t)rows * cols * 4, MC_DTYPE_F32, rows, cols, 0, cols * 4);
         TEST_OK(mc_op_embedding(cpu, &t.c, &ids.c, &w.c));
         TEST_OK(mc_op_matmul(cpu, &xs.c, &w.c, NULL, &out.c));
+        TEST_OK(mc_op_embedding(gpu, &st.g, &slow_ids.g, &slow_out.g));
         TEST_OK(mc_op_embedding(gpu, &t.g, &ids.g, &w.g));
         TEST_OK(mc_op_matmul(gpu, &xs.g, &w.g, NULL, &out.g));
         char what[96];
@@ -293,10 +305,14 @@ static void test_weights_written_by_ops(test_rng *rng) {
         compare(what, &out, NULL, 1e-3);
         free_both(&w);
     }
+    free_both(&st);
+    free_both(&slow_ids);
+    free_both(&slow_out);
     free_both(&t);
     free_both(&ids);
     free_both(&xs);
     free_both(&out);
+    free(slow_table);
     free(table);
     free(tokens);
     free(x);
