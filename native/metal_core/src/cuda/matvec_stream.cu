@@ -113,14 +113,22 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_stream_kernel(mc_mv_a
     const int warps = gridDim.x * MC_MV_WARPS;
     const int first = warp * gridDim.x + blockIdx.x;
     const int copies = first < pairs ? ((pairs - 1 - first) / warps + 1) * segments : 0;
-    auto issue = [&](int n) {
-        const int pair = first + (n / segments) * warps, segment = n % segments;
+    /* Copies segment `segment` of pair `pair`'s rows into stage `stage`. */
+    auto issue = [&](int pair, int segment, int stage) {
         const int64_t offset = (int64_t)segment * SEGMENT;
         const int count = min(SEGMENT_BLOCKS, blocks - segment * SEGMENT_BLOCKS);
         const uint8_t *row0 = mc_mv_row(a, 2 * pair), *row1 = mc_mv_row(a, 2 * pair + 1);
         const uint8_t *const rows[2] = {row0 + offset, row1 != nullptr ? row1 + offset : nullptr};
-        copy_rows(&barriers[warp][n % stages], ring + (n % stages) * 2 * SEGMENT, rows,
+        copy_rows(&barriers[warp][stage], ring + stage * 2 * SEGMENT, rows,
                   (uint32_t)count * F::BLOCK, SEGMENT);
+    };
+    /* The pair and segment `ahead` copies after (pair, segment): a few steps, no division. */
+    auto step_ahead = [&](int &pair, int &segment, int ahead) {
+        segment += ahead;
+        while (segment >= segments) {
+            segment -= segments;
+            pair += warps;
+        }
     };
 
     /* When the next kernel may launch (each block counts as triggered from its first thread that
@@ -139,8 +147,10 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_stream_kernel(mc_mv_a
             barrier_init(&barriers[warp][s]);
         }
         barrier_init_fence();
+        int pair = first, segment = 0;
         for (int n = 0; n < stages && n < copies; n++) { /* before waiting: weights are constant */
-            issue(n);
+            issue(pair, segment, n);
+            step_ahead(pair, segment, 1);
         }
     }
     __syncwarp();
@@ -153,12 +163,16 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_stream_kernel(mc_mv_a
 
     const int sub = lane % F::LANES, lane_block = lane / F::LANES;
     float acc[2][MT];
+    /* Copy n's stage (n % stages), the phase of its barrier, its segment and its pair, counted
+     * along instead of divided out: the loop runs once per ~1 KB per row, and the lanes' integer
+     * divisions by runtime values were a good part of its instructions. */
+    int stage = 0, segment = 0, pair = first;
+    uint32_t phase = 0;
     for (int n = 0; n < copies; n++) {
-        const int stage = n % stages, segment = n % segments;
         if (segment == 0) {
             mc_mv_clear(acc);
         }
-        barrier_wait(&barriers[warp][stage], (uint32_t)(n / stages) & 1u);
+        barrier_wait(&barriers[warp][stage], phase);
         const uint8_t *staged = ring + stage * 2 * SEGMENT;
         const int count = min(SEGMENT_BLOCKS, blocks - segment * SEGMENT_BLOCKS);
 #pragma unroll
@@ -174,10 +188,20 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_stream_kernel(mc_mv_a
         }
         __syncwarp(); /* every lane has read the stage before it is refilled */
         if (lane == 0 && n + stages < copies) {
-            issue(n + stages);
+            int ahead_pair = pair, ahead_segment = segment;
+            step_ahead(ahead_pair, ahead_segment, stages);
+            issue(ahead_pair, ahead_segment, stage);
         }
         if (segment == segments - 1) {
-            mc_mv_finish_item<MT>(a, first + (n / segments) * warps, 0, 1, true, acc, reduce);
+            mc_mv_finish_item<MT>(a, pair, 0, 1, true, acc, reduce);
+            segment = 0;
+            pair += warps;
+        } else {
+            segment++;
+        }
+        if (++stage == stages) {
+            stage = 0;
+            phase ^= 1u;
         }
     }
     mc_pdl_launch_dependents();
