@@ -264,7 +264,7 @@ static double product_tolerance(const host_weights *w, int dtype, const float *x
 }
 
 /* Weights an op computes on the device: the matvecs read their first weights before waiting for
- * the previous kernel, and every kernel lets its successor launch at its start. So in
+ * the previous kernel, and the embedding lets its successor launch at its start. So in
  *   slow embedding (long rows, few blocks) -> embedding writing W -> matmul reading W
  * the second embedding starts at once and waits for the first, and a matmul launched overlapping
  * it would load W's first rows tens of microseconds before they are written. The backend
