@@ -60,6 +60,7 @@ struct attn_args {
     int rope_dims, neox, cache_dtype;
     const float *freq_factors;
     mc_rope_frequencies frequencies;
+    int dependents_after_wait; /* the next kernel may launch once every block is past its wait */
 };
 
 /* With prep: the roped q heads and k back into their rows, as the rope ops leave them. */
@@ -265,11 +266,14 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
     __shared__ float s_q[kGroup][kMaxHeadDim], s_k[kMaxHeadDim], s_v[kMaxHeadDim];
     __shared__ float s_sin[kMaxHeadDim / 2], s_cos[kMaxHeadDim / 2];
     __shared__ float s_norm[2][kMaxHeadDim]; /* with prep: the q and k norm weights */
-    /* No mc_pdl_launch_dependents: the next kernel (the output projection) launches as these
-     * blocks exit. Launched earlier, it fills its weight ring (the whole o matrix, a few MB)
-     * while this kernel's chain of dependent round trips is in flight, and they queue behind
-     * it: Qwen3-1.7B Q8_0 decodes 4% faster this way (docs/BENCHMARKS.md). The positions are
-     * read before waiting: only host copies write them, and those precede every kernel. */
+    /* The next kernel (the output projection) launches as these blocks exit, or, with
+     * a.dependents_after_wait, once every block is past its wait. The streamed matvec launched
+     * early fills its weight ring (the whole o matrix, a few MB) while this kernel's chain of
+     * dependent round trips is in flight, and they queue behind it: Qwen3-1.7B Q8_0 decodes 9%
+     * faster when it launches at the exit. The register matvecs load only their first rows
+     * before their wait, and launching them early is 2-10% faster (BF16; docs/BENCHMARKS.md).
+     * The positions are read before waiting: only host copies write them, and those precede
+     * every kernel. */
 
     const int split = blockIdx.x;
     const int kv = blockIdx.y / a.head_blocks, head_block = blockIdx.y % a.head_blocks;
@@ -323,6 +327,9 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
         }
     }
     mc_pdl_wait();
+    if (a.dependents_after_wait) {
+        mc_pdl_launch_dependents();
+    }
 
     if (a.prep) {
         /* This thread's elements of the new v, loaded now so that they are in flight with the
@@ -617,6 +624,7 @@ mc_status run_attention(mc_cuda *self, const mc_op_desc *op, const mc_cuda_qk_pr
         a.cache_dtype = op->t[1].dtype;
         a.freq_factors = prepare->freq_factors;
         mc_rope_fill(&a.frequencies, prepare->base, prepare->rope_dims);
+        a.dependents_after_wait = prepare->dependents_after_wait;
     }
     if (a.splits > 1) {
         void *memory = nullptr;

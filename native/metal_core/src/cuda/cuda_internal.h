@@ -267,9 +267,15 @@ struct mc_cuda_qk_prepare {
     float base;
     const float *freq_factors;    /* or nullptr */
     bool early_inputs_op_written; /* the norm weights or factors: mc_cuda_serial_launches */
+    bool dependents_after_wait;   /* the next kernel may launch once the attention is past its
+                                     wait: it is not the streamed matvec (attention.cu) */
 };
 mc_status mc_cuda_op_attention_prepared(mc_cuda *self, const mc_op_desc *op,
                                         const mc_cuda_qk_prepare *prepare);
+
+/* Whether a one-token matmul-kind op runs on the streamed matvec (matvec_stream.cu); false for
+ * any other op. */
+bool mc_cuda_matmul_streams(const mc_cuda *self, const mc_op_desc *op);
 
 /* Scratch bytes an op needs (0 for most), so graph_create can size the arena before capture. */
 size_t mc_cuda_op_scratch(const mc_cuda *self, const mc_op_desc *op);

@@ -218,9 +218,10 @@ bool attention_follows(const mc_op_desc *ops, int32_t covered, const mc_op_desc 
            !overlap(out, kv.t[2]) && !overlap(out, kv.t[3]);
 }
 
-/* The pattern's q/k preparation done by the attention kernel (attention.cu). */
+/* The pattern's q/k preparation done by the attention kernel (attention.cu); `next` is the op
+ * after the attention, or nullptr. */
 mc_status run_prepared_attention(mc_cuda *self, const mc_op_desc *ops, int32_t covered,
-                                 const mc_op_desc &att) {
+                                 const mc_op_desc &att, const mc_op_desc *next) {
     const int norms = covered - 3;
     const mc_op_desc &rq = ops[norms], &rk = ops[norms + 1], &kv = ops[norms + 2];
     mc_cuda_qk_prepare p = {};
@@ -240,6 +241,7 @@ mc_status run_prepared_attention(mc_cuda *self, const mc_op_desc *ops, int32_t c
     p.early_inputs_op_written =
         mc_cuda_op_written(&rq.t[2]) ||
         (norms == 2 && (mc_cuda_op_written(&ops[0].t[1]) || mc_cuda_op_written(&ops[1].t[1])));
+    p.dependents_after_wait = next == nullptr || !mc_cuda_matmul_streams(self, next);
     return mc_cuda_op_attention_prepared(self, &att, &p);
 }
 
@@ -300,7 +302,9 @@ mc_status mc_cuda_run_fused(mc_cuda *self, const mc_op_desc *ops, int32_t count)
                 }
                 if (i + covered < count && attention_follows(ops + i, covered, ops[i + covered])) {
                     MC_TRY(mc_cuda_check_alignment(&ops[i + covered]));
-                    MC_TRY(run_prepared_attention(self, ops + i, covered, ops[i + covered]));
+                    const int32_t after = i + covered + 1;
+                    MC_TRY(run_prepared_attention(self, ops + i, covered, ops[i + covered],
+                                                  after < count ? &ops[after] : nullptr));
                     i += covered + 1;
                     continue;
                 }
