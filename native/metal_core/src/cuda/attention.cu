@@ -267,13 +267,12 @@ __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(
     __shared__ float s_sin[kMaxHeadDim / 2], s_cos[kMaxHeadDim / 2];
     __shared__ float s_norm[2][kMaxHeadDim]; /* with prep: the q and k norm weights */
     /* The next kernel (the output projection) launches as these blocks exit, or, with
-     * a.dependents_after_wait, once every block is past its wait. The streamed matvec launched
-     * early fills its weight ring (the whole o matrix, a few MB) while this kernel's chain of
-     * dependent round trips is in flight, and they queue behind it: Qwen3-1.7B Q8_0 decodes 9%
-     * faster when it launches at the exit. The register matvecs load only their first rows
-     * before their wait, and launching them early is 2-10% faster (BF16; docs/BENCHMARKS.md).
-     * The positions are read before waiting: only host copies write them, and those precede
-     * every kernel. */
+     * a.dependents_after_wait, once every block is past its wait. The streamed matvec needs one
+     * block per multiprocessor (it assigns row pairs per block); launched while these blocks
+     * still hold shared memory on some multiprocessors, it gets two blocks on others, and
+     * Qwen3-1.7B Q8_0 decodes 9% faster when it launches at the exit. The register matvecs gain
+     * 2-10% from the early launch (BF16; docs/BENCHMARKS.md). The positions are read before
+     * waiting: only host copies write them, and those precede every kernel. */
 
     const int split = blockIdx.x;
     const int kv = blockIdx.y / a.head_blocks, head_block = blockIdx.y % a.head_blocks;
