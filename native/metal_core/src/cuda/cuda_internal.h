@@ -273,8 +273,8 @@ struct mc_cuda_qk_prepare {
 mc_status mc_cuda_op_attention_prepared(mc_cuda *self, const mc_op_desc *op,
                                         const mc_cuda_qk_prepare *prepare);
 
-/* Whether a one-token matmul-kind op runs on the streamed matvec (matvec_stream.cu); false for
- * any other op. */
+/* Whether a matmul-kind op (of any of the three kinds) runs on the streamed matvec
+ * (matvec_stream.cu): one activation row, quantized weights the kernel takes. */
 bool mc_cuda_matmul_streams(const mc_cuda *self, const mc_op_desc *op);
 
 /* Scratch bytes an op needs (0 for most), so graph_create can size the arena before capture. */

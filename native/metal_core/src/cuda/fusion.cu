@@ -241,7 +241,8 @@ mc_status run_prepared_attention(mc_cuda *self, const mc_op_desc *ops, int32_t c
     p.early_inputs_op_written =
         mc_cuda_op_written(&rq.t[2]) ||
         (norms == 2 && (mc_cuda_op_written(&ops[0].t[1]) || mc_cuda_op_written(&ops[1].t[1])));
-    p.dependents_after_wait = next == nullptr || !mc_cuda_matmul_streams(self, next);
+    p.dependents_after_wait =
+        next == nullptr || !is_matmul(next->kind) || !mc_cuda_matmul_streams(self, next);
     return mc_cuda_op_attention_prepared(self, &att, &p);
 }
 

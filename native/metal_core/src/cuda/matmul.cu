@@ -172,9 +172,7 @@ mc_status mc_cuda_op_matmul(mc_cuda *self, const mc_op_desc *op) {
 }
 
 bool mc_cuda_matmul_streams(const mc_cuda *self, const mc_op_desc *op) {
-    const bool matmul = op->kind == MC_OPK_MATMUL || op->kind == MC_OPK_MATMUL_QKV ||
-                        op->kind == MC_OPK_GATE_UP_SILU;
-    return matmul && op->t[0].rows == 1 && quantized(op->t[1].dtype) &&
+    return op->t[0].rows == 1 && quantized(op->t[1].dtype) &&
            mc_cuda_matvec_stream_fits(self, op->t[1].dtype, 1, matvec_args(op));
 }
 
