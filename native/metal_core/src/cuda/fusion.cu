@@ -72,6 +72,17 @@ bool norm_then_matmul(const mc_op_desc *ops, int32_t left) {
     return true;
 }
 
+/* Whether the kernel that runs ops[0] (with the rms_norm fused into the matmul after it, when
+ * pattern 1 matches) is the streamed matvec. Kernels before it let it launch late: it assigns
+ * row pairs per block and needs one block per multiprocessor (matvec_stream.cu). */
+bool next_kernel_streams(const mc_cuda *self, const mc_op_desc *ops, int32_t left) {
+    if (left <= 0) {
+        return false;
+    }
+    const mc_op_desc *op = norm_then_matmul(ops, left) ? &ops[1] : &ops[0];
+    return is_matmul(op->kind) && mc_cuda_matmul_streams(self, op);
+}
+
 /* A per-head rms_norm in place over the one-token row `row` ([1 x heads*head_dim]). */
 bool head_norm_of(const mc_op_desc &norm, const mc_tensor &row, int head_dim) {
     const mc_tensor &x = norm.t[0];
@@ -218,10 +229,10 @@ bool attention_follows(const mc_op_desc *ops, int32_t covered, const mc_op_desc 
            !overlap(out, kv.t[2]) && !overlap(out, kv.t[3]);
 }
 
-/* The pattern's q/k preparation done by the attention kernel (attention.cu); `next` is the op
- * after the attention, or nullptr. */
+/* The pattern's q/k preparation done by the attention kernel (attention.cu); `rest` (`left` ops)
+ * follows the attention. */
 mc_status run_prepared_attention(mc_cuda *self, const mc_op_desc *ops, int32_t covered,
-                                 const mc_op_desc &att, const mc_op_desc *next) {
+                                 const mc_op_desc &att, const mc_op_desc *rest, int32_t left) {
     const int norms = covered - 3;
     const mc_op_desc &rq = ops[norms], &rk = ops[norms + 1], &kv = ops[norms + 2];
     mc_cuda_qk_prepare p = {};
@@ -241,8 +252,7 @@ mc_status run_prepared_attention(mc_cuda *self, const mc_op_desc *ops, int32_t c
     p.early_inputs_op_written =
         mc_cuda_op_written(&rq.t[2]) ||
         (norms == 2 && (mc_cuda_op_written(&ops[0].t[1]) || mc_cuda_op_written(&ops[1].t[1])));
-    p.dependents_after_wait =
-        next == nullptr || !is_matmul(next->kind) || !mc_cuda_matmul_streams(self, next);
+    p.dependents_after_wait = !next_kernel_streams(self, rest, left);
     return mc_cuda_op_attention_prepared(self, &att, &p);
 }
 
@@ -292,7 +302,9 @@ mc_status mc_cuda_run_fused(mc_cuda *self, const mc_op_desc *ops, int32_t count)
         if (self->tunables.fuse) {
             if (norm_then_matmul(ops + i, count - i)) {
                 MC_TRY(mc_cuda_check_alignment(&ops[i + 1]));
-                MC_TRY(mc_cuda_op_matmul_fused_norm(self, &ops[i], &ops[i + 1]));
+                MC_TRY(mc_cuda_op_matmul_fused_norm(
+                    self, &ops[i], &ops[i + 1],
+                    next_kernel_streams(self, ops + i + 2, count - i - 2)));
                 i += 2;
                 continue;
             }
@@ -305,7 +317,7 @@ mc_status mc_cuda_run_fused(mc_cuda *self, const mc_op_desc *ops, int32_t count)
                     MC_TRY(mc_cuda_check_alignment(&ops[i + covered]));
                     const int32_t after = i + covered + 1;
                     MC_TRY(run_prepared_attention(self, ops + i, covered, ops[i + covered],
-                                                  after < count ? &ops[after] : nullptr));
+                                                  ops + after, count - after));
                     i += covered + 1;
                     continue;
                 }

@@ -143,9 +143,10 @@ int mc_cuda_matvec_resident_blocks(mc_cuda *self, const void *kernel, size_t sme
     return (asked > 0 && asked < per_sm ? asked : per_sm) * self->sm_count;
 }
 
-mc_status mc_cuda_op_matmul_fused_norm(mc_cuda *self, const mc_op_desc *norm,
-                                       const mc_op_desc *op) {
+mc_status mc_cuda_op_matmul_fused_norm(mc_cuda *self, const mc_op_desc *norm, const mc_op_desc *op,
+                                       bool next_streams) {
     mc_mv_args a = matvec_args(op);
+    a.dependents_at_start = !next_streams;
     const mc_tensor *x = &norm->t[0];
     a.x = f32_ptr(x);
     a.x_stride = (int64_t)(x->row_stride / 4);

@@ -50,6 +50,9 @@ struct mc_mv_args {
     int64_t norm_out_stride;
     int prefetch; /* cuda.mv_prefetch */
     int x_vec; /* x, norm weight and norm_out rows 16-byte aligned and k % 4 == 0: float4 access */
+    /* The streamed kernel lets the next kernel launch at once: the fusion pass knows that kernel
+     * is not the streamed matvec (matvec_stream.cu). The register kernels always do. */
+    int dependents_at_start;
 };
 
 /* The weight row behind virtual row v, or nullptr past the end. */

@@ -137,8 +137,10 @@ __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_stream_kernel(mc_mv_a
      * projections) lets its successor fill its ring meanwhile, and one that keeps every warp busy
      * shares no bandwidth with it until its tail. Qwen3-1.7B Q8_0 decodes at 718 tok/s this way,
      * 668 triggering late everywhere; triggering at once everywhere lost 12% (docs/BENCHMARKS.md).
-     */
-    if (copies == 0) {
+     * A successor that is not a streamed matvec (the attention after q/k/v) launches at once: its
+     * blocks fit beside these (see the carveout in launch) and do what they can before their own
+     * wait — loading cached keys, norm weights, rope angles — while this kernel streams (6%). */
+    if (copies == 0 || a.dependents_at_start) {
         mc_pdl_launch_dependents();
     }
     const mc_mv_norm_head head = mc_mv_load_norm_head(a); /* constants too */
@@ -221,6 +223,11 @@ template <int DTYPE, int MT> mc_status launch(mc_cuda *self, const mc_mv_args &a
     auto kernel = matvec_stream_kernel<DTYPE, MT>;
     MC_CUDA_TRY(
         cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
+    /* All of the multiprocessor's L1 as shared memory while this kernel runs (its weights bypass
+     * the L1): with the driver's choice a block of the attention launched beside it does not fit,
+     * and waits for this kernel's exit. */
+    MC_CUDA_TRY(cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
+                                     cudaSharedmemCarveoutMaxShared));
     const int per_sm = self->tunables.mv_blocks_per_sm > 0 ? self->tunables.mv_blocks_per_sm : 1;
     const int resident = mc_cuda_matvec_resident_blocks(self, (const void *)kernel, smem);
     const int wanted = per_sm * self->sm_count;
