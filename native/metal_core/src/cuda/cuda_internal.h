@@ -291,7 +291,7 @@ mc_status mc_cuda_run_ops(mc_cuda *self, const mc_op_desc *ops, int32_t count);
 /* Runs them with the decode-step fusions of fusion.cu (graph capture). */
 mc_status mc_cuda_run_fused(mc_cuda *self, const mc_op_desc *ops, int32_t count);
 /* rms_norm `norm` fused into the one-token matmul-kind op `op` that reads its output;
- * `next_streams`: the kernel after it is the streamed matvec (or unknown). */
+ * `next_streams`: the kernel after it is the streamed matvec, which this one lets launch late. */
 mc_status mc_cuda_op_matmul_fused_norm(mc_cuda *self, const mc_op_desc *norm, const mc_op_desc *op,
                                        bool next_streams);
 
