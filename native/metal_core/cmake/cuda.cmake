@@ -81,6 +81,12 @@ target_include_directories(metal_core_cuda PRIVATE
 target_compile_definitions(metal_core_cuda PRIVATE
   MC_CUDA_TOOLKIT_LIBRARY_DIR="${CUDAToolkit_LIBRARY_DIR}")
 target_link_libraries(metal_core_cuda PRIVATE CUDA::cudart_static)
+# A diagnostic build: every kernel records when its blocks start, wait, are released and end, and
+# MC_CUDA_TIMELINE=N prints the Nth graph launch's timeline (src/cuda/timeline.cuh, docs/CUDA.md).
+option(MC_CUDA_TIMELINE "CUDA: kernels record a timeline of graph launches (diagnostics)" OFF)
+if(MC_CUDA_TIMELINE)
+  target_compile_definitions(metal_core_cuda PRIVATE MC_CUDA_TIMELINE=1)
+endif()
 
 target_sources(metal_core PRIVATE $<TARGET_OBJECTS:metal_core_cuda>)
 # metal_core was created before CUDA was enabled: it now links CUDA objects, so it needs the
@@ -103,6 +109,14 @@ if(MC_BUILD_TESTS)
   add_test(NAME cuda_library_links_no_cuda_library
     COMMAND sh -c "readelf -d \"$1\" | grep NEEDED; ! readelf -d \"$1\" | grep -E 'NEEDED.*(cuda|cublas|nvrtc)'"
             sh $<TARGET_FILE:metal_core>)
+  # In a timeline build: the graph steps' second launches print a timeline that holds every kernel.
+  if(MC_CUDA_TIMELINE)
+    add_test(NAME cuda_timeline COMMAND mc_cuda_tests)
+    set_tests_properties(cuda_timeline PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600
+      ENVIRONMENT "MC_CUDA_TIMELINE=2"
+      PASS_REGULAR_EXPRESSION "every kernel recorded"
+      FAIL_REGULAR_EXPRESSION "FAIL: |not recorded|slot clash")
+  endif()
   # The same with cuBLASLt missing: a warning, and the prompt-sized products on the matvec kernels.
   add_test(NAME cuda_backend_without_cublaslt COMMAND mc_cuda_tests)
   set_tests_properties(cuda_backend_without_cublaslt PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600

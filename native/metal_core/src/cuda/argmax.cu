@@ -64,6 +64,7 @@ struct argmax_args {
 };
 
 __global__ __launch_bounds__(kThreads) void argmax_kernel(argmax_args a) {
+    MC_TIMELINE_KERNEL(MC_TL_ARGMAX, 0);
     __shared__ int s_last;
     mc_pdl_launch_dependents();
     mc_pdl_wait();

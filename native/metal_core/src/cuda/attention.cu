@@ -260,6 +260,7 @@ __device__ __forceinline__ void load_keys(const attn_args &a, int j0, int end, i
 /* GMAX: the query heads a block holds in registers (2, or kGroup where kv heads have more). */
 template <int DT, int E, bool CONTIG, int GMAX>
 __global__ __launch_bounds__(kThreads, GMAX <= 2 ? 4 : 1) void attention_kernel(attn_args a) {
+    MC_TIMELINE_KERNEL(MC_TL_ATTENTION, 0);
     __shared__ float s_max[kWarps][kGroup], s_sum[kWarps][kGroup];
     __shared__ float s_acc[kWarps][kGroup][kMaxHeadDim];
     __shared__ int s_last;

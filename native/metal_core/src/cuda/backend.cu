@@ -166,6 +166,7 @@ void destroy(void *opaque) {
         cudaStreamSynchronize(self->stream);
     }
     mc_cuda_profile_free(self);
+    mc_cuda_timeline_free(self);
     if (self->batch_start != nullptr)
         cudaEventDestroy(self->batch_start);
     if (self->batch_end != nullptr)

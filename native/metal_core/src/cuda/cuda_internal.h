@@ -119,6 +119,12 @@ struct mc_cuda {
     cudaEvent_t *event_pool;
     int32_t event_pool_count, event_pool_capacity;
 
+    /* The decode-step timeline (timeline.cu; a build option): the graph launch to arm (0: not
+     * read yet, -1: none), launches so far, the one armed (0: none), its kernels, the log. */
+    int32_t timeline_at, timeline_launches, timeline_armed;
+    uint64_t timeline_kernels;
+    struct mc_timeline_block *timeline_log;
+
     int serial_launches; /* mc_cuda_serial_launches is alive: no programmatic dependent launch */
     int capturing;       /* inside graph_create's stream capture */
     int nvtx_open;       /* mc_capture_begin pushed an NVTX range */
@@ -132,6 +138,11 @@ struct mc_cuda_buffer {
 static inline uint8_t *mc_cuda_ptr(const mc_tensor *t) {
     return static_cast<mc_cuda_buffer *>(t->buffer->impl)->device + t->offset;
 }
+
+/* The decode-step timeline (timeline.cu): called before every graph launch with its kernel
+ * count, and when the context ends. Nothing without -DMC_CUDA_TIMELINE=ON. */
+void mc_cuda_timeline_before_launch(mc_cuda *self, uint64_t kernels);
+void mc_cuda_timeline_free(mc_cuda *self);
 
 /* Turns a CUDA error into MC_ERROR_DEVICE naming the call (or MC_ERROR_OUT_OF_MEMORY). */
 mc_status mc_cuda_fail(const char *call, cudaError_t error);

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "timeline.cuh"
+
 /* Lets the next kernel on the stream start launching (its blocks wait in mc_pdl_wait until this
  * grid has finished and its writes are visible). A no-op where unsupported. */
 __device__ __forceinline__ void mc_pdl_launch_dependents() {
@@ -19,9 +21,7 @@ __device__ __forceinline__ void mc_pdl_launch_dependents() {
 /* Waits until the previous kernel on the stream has completed and its memory is visible. Every
  * kernel calls it before its first read of data another kernel may have written. */
 __device__ __forceinline__ void mc_pdl_wait() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.wait;" ::: "memory");
-#endif
+    mc_timeline_wait(); /* griddepcontrol.wait, timed in timeline builds */
 }
 
 __device__ __forceinline__ float mc_f16_to_f32(uint16_t bits) {

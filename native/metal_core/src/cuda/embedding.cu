@@ -20,6 +20,7 @@ struct embedding_args {
 };
 
 template <int DTYPE> __global__ __launch_bounds__(256) void embedding_kernel(embedding_args a) {
+    MC_TIMELINE_KERNEL(MC_TL_EMBEDDING, 0);
     mc_pdl_launch_dependents();
     mc_pdl_wait();
     const int t = blockIdx.x;

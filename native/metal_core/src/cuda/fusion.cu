@@ -137,6 +137,7 @@ struct prepare_args {
 
 /* A warp per q head, a warp per k head, and one warp that copies v into its cache. */
 __global__ __launch_bounds__(kWarps * 32) void prepare_kernel(prepare_args a) {
+    MC_TIMELINE_KERNEL(MC_TL_QK_PREPARE, 0);
     __shared__ float buffer[kWarps][kMaxHeadDim];
     __shared__ float sines[kMaxHeadDim / 2], cosines[kMaxHeadDim / 2];
     mc_pdl_launch_dependents();

@@ -77,6 +77,7 @@ layout layout_of(const mc_op_desc *op) {
 /* The element-wise kernels' shape: the next kernel may launch at once (these are short), the
  * inputs are waited for, then each thread takes items i, i + all threads, ... below `total`. */
 template <typename Body> __device__ __forceinline__ void for_each_item(int64_t total, Body body) {
+    MC_TIMELINE_KERNEL(MC_TL_GEMM_PREP, 0);
     mc_pdl_launch_dependents();
     mc_pdl_wait();
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;

@@ -103,6 +103,7 @@ mc_status mc_cuda_graph_launch(void *opaque, void *graph) {
     cuda_graph *g = static_cast<cuda_graph *>(graph);
     MC_TRY(mc_cuda_use_device(self));
     MC_TRY(mc_cuda_batch_begin(self));
+    mc_cuda_timeline_before_launch(self, g->kernels);
     double start = mc_cuda_now_us();
     MC_CUDA_TRY(cudaGraphLaunch(g->exec, self->stream));
     self->host_encode_us += mc_cuda_now_us() - start;

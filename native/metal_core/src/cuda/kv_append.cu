@@ -19,6 +19,7 @@ struct kv_args {
 };
 
 __global__ __launch_bounds__(256) void kv_append_kernel(kv_args a) {
+    MC_TIMELINE_KERNEL(MC_TL_KV_APPEND, 0);
     mc_pdl_launch_dependents();
     mc_pdl_wait();
     const int token = blockIdx.x;

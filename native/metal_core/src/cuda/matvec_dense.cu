@@ -76,6 +76,7 @@ __device__ __forceinline__ void load_batch(uint4 (&raw)[UNROLL][2], const uint8_
 
 template <int DTYPE, int MT, bool VEC>
 __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_dense_kernel(mc_mv_args a, int slices) {
+    MC_TIMELINE_KERNEL(MC_TL_MATVEC_DENSE, a.total_rows);
     using D = dense<DTYPE>;
     constexpr int PER_CHUNK = 16 / D::SIZE;            /* values in 16 bytes */
     constexpr int UNROLL = MT == 1 ? MC_MV_UNROLL : 2; /* registers: fewer with more rows */

@@ -39,6 +39,7 @@ __device__ __forceinline__ void load_batch(raw_block (&raw)[UNROLL][2],
 
 template <int DTYPE, int MT>
 __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_quant_kernel(mc_mv_args a, int slices) {
+    MC_TIMELINE_KERNEL(MC_TL_MATVEC_QUANT, a.total_rows);
     using F = fmt<DTYPE>;
     constexpr int STEP = 32 / F::LANES;                /* blocks a warp covers per step */
     constexpr int UNROLL = MT == 1 ? MC_MV_UNROLL : 2; /* registers: fewer with more rows */

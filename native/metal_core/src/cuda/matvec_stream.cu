@@ -92,6 +92,7 @@ __host__ __device__ constexpr size_t ring_bytes(int block_bytes, int stages) {
 
 template <int DTYPE, int MT>
 __global__ __launch_bounds__(MC_MV_THREADS, 2) void matvec_stream_kernel(mc_mv_args a, int stages) {
+    MC_TIMELINE_KERNEL(MC_TL_MATVEC_STREAM, a.total_rows);
     using F = fmt<DTYPE>;
     constexpr int STEP = 32 / F::LANES; /* blocks a warp covers per step */
     constexpr int SEGMENT_BLOCKS = segment_blocks(F::BLOCK);

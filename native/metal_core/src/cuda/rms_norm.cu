@@ -19,6 +19,7 @@ struct rms_args {
 
 template <int TPR, int VEC>
 __global__ __launch_bounds__(kThreads) void rms_norm_kernel(rms_args a) {
+    MC_TIMELINE_KERNEL(MC_TL_RMS_NORM, 0);
     __shared__ float partial[kThreads / 32];
     mc_pdl_launch_dependents();
     mc_pdl_wait();

@@ -17,6 +17,7 @@ struct rope_args {
 };
 
 __global__ __launch_bounds__(128) void rope_kernel(rope_args a) {
+    MC_TIMELINE_KERNEL(MC_TL_ROPE, 0);
     mc_pdl_launch_dependents();
     mc_pdl_wait();
     const int token = blockIdx.x;
