@@ -42,6 +42,13 @@ struct mc_timeline_block {
     uint32_t kind, info, blocks, sm;
 };
 
+/* griddepcontrol.wait itself (sm_90; nothing before), timed below in timeline builds. */
+__device__ __forceinline__ void mc_griddep_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
 #if MC_CUDA_TIMELINE
 
 /* Each translation unit has its own copy of the log's address (the library is built without
@@ -110,9 +117,7 @@ struct mc_timeline_scope {
 __device__ __forceinline__ void mc_timeline_wait() {
     mc_timeline_block *const log = *(mc_timeline_block *volatile *)&mc_timeline_log;
     const unsigned long long issued = mc_timeline_now();
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.wait;" ::: "memory");
-#endif
+    mc_griddep_wait();
     const unsigned long long released = mc_timeline_now();
     mc_timeline_block *b = mc_timeline_leader() ? mc_timeline_mine(log) : nullptr;
     if (b != nullptr) {
@@ -126,9 +131,7 @@ __device__ __forceinline__ void mc_timeline_wait() {
 #define MC_TIMELINE_KERNEL(kind, info) ((void)0)
 
 __device__ __forceinline__ void mc_timeline_wait() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.wait;" ::: "memory");
-#endif
+    mc_griddep_wait();
 }
 
 #endif
